@@ -1,0 +1,191 @@
+// hapctl doctor: what this host can measure, and plainly why not.
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "capture_mode.h"
+#include "command.h"
+#include "files.h"
+#include "host_facts.h"
+#include "oci_runner.h"
+#include "oci_spec.h"
+#include "options.h"
+#include "process.h"
+#include "text_table.h"
+#include "tracefs_shim.h"
+
+namespace hap::cli {
+namespace {
+
+struct Check {
+    std::string area, item, status, detail;  // status: ok, no, missing, warn
+};
+
+std::string first_line(const std::string& s) {
+    std::string t = trim(s);
+    return t.substr(0, t.find('\n'));
+}
+
+// Never runs a guest: on some hosts (this one) KVM_RUN spins forever.
+Check probe_kvm() {
+    Check c{"kvm", "/dev/kvm", "no", ""};
+    int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        c.status = "missing";
+        c.detail = std::string("cannot open /dev/kvm: ") + std::strerror(errno) + " (no Kata, no gVisor kvm platform)";
+        return c;
+    }
+    int api = ::ioctl(fd, KVM_GET_API_VERSION, 0);
+    int vm = ::ioctl(fd, KVM_CREATE_VM, 0);
+    if (vm >= 0) ::close(vm);
+    ::close(fd);
+    c.status = vm >= 0 ? "warn" : "no";
+    c.detail = fmt::format("API {}, KVM_CREATE_VM {}; guest execution is never tried on the host "
+                           "(it can hang); VM-based runtimes are measured in the QEMU lab",
+                           api, vm >= 0 ? "works" : "fails");
+    return c;
+}
+
+std::string version_of(const Argv& argv) {
+    auto r = run_command(argv);
+    return r && r->succeeded() ? first_line(r->out) : "";
+}
+
+// Starts /bin/true in the cached workload root: does the runtime really start?
+Check probe_runtime_start(const std::string& rt, const std::string& bin, const std::string& rootfs,
+                          const std::string& state_dir) {
+    Check c{"runtime", rt, "ok", ""};
+    const std::string id = "hap-" + std::to_string(::getpid()) + "-99999";
+    const std::string base = oci_state_root(state_dir) + "/" + id;
+    (void)make_dirs(base + "/bundle");
+    (void)make_dirs(base + "/root");
+    OciSpecParams p;
+    p.args = {"/bin/true"};
+    p.rootfs = rootfs;
+    p.cgroups_path = "/hap/" + id;
+    (void)write_file(base + "/bundle/config.json", make_oci_spec(p).dump());
+    Argv argv = {bin, "--root", base + "/root"};
+    if (rt == "runsc") {
+        argv.push_back("--network=none");
+        argv.push_back("--platform=ptrace");
+    }
+    for (const char* a : {"run", "--bundle"}) argv.push_back(a);
+    argv.push_back(base + "/bundle");
+    argv.push_back(id);
+    RunOptions o;
+    o.timeout = std::chrono::seconds(60);
+    auto r = run_command(argv, o);
+    (void)run_command({bin, "--root", base + "/root", "delete", "--force", id});
+    (void)run_command({"rm", "-rf", "--one-file-system", base});
+    if (!r || !r->succeeded()) {
+        c.status = "no";
+        c.detail = "installed but a container did not start: " + (r ? r->summary() : r.error().describe());
+    } else {
+        c.detail = "started a container (/bin/true, exit 0)";
+    }
+    return c;
+}
+
+}  // namespace
+
+int cmd_doctor(const std::vector<std::string>& args) {
+    std::string format, state_dir = "/run/hap", cache_dir = "/var/cache/hap";
+    bool no_start = false;
+    po::options_description desc("options");
+    desc.add_options()("format,f", po::value(&format)->default_value("table"), "table or json")(
+        "no-start", po::bool_switch(&no_start), "do not try to start a container with each runtime");
+    po::variables_map vm;
+    if (!parse_options("doctor", "[--format table|json]", desc, args, vm)) return 0;
+
+    std::vector<Check> checks;
+    const bool root = ::geteuid() == 0;
+    checks.push_back({"host", "privileges", root ? "ok" : "no",
+                      root ? "root" : "not root: tracing and runtimes need root (run with sudo)"});
+    const char* tdir = hap_tracefs_dir();
+    bool can_measure = false;
+    if (!tdir) {
+        checks.push_back({"tracefs", "mount", "missing", "not mounted: mount -t tracefs nodev /sys/kernel/tracing"});
+    } else {
+        checks.push_back({"tracefs", "mount", "ok", tdir});
+        KernelFacts k = read_kernel_facts(tdir);
+        checks.push_back({"kernel", "release", "ok", k.release + " " + k.arch});
+        checks.push_back({"kernel", "traceable functions",
+                          k.traceable_functions ? "ok" : "no",
+                          k.traceable_functions ? std::to_string(*k.traceable_functions)
+                                                : "available_filter_functions is unreadable (function tracing locked down)"});
+        if (root) {
+            for (const auto& m : probe_modes(tdir)) {
+                checks.push_back({"capture", std::string("--mode ") + mode_name(m.mode), m.available ? "ok" : "no",
+                                  m.available ? (m.reason.empty() ? "available" : m.reason) : m.reason});
+                can_measure = can_measure || m.available;
+            }
+        } else {
+            checks.push_back({"capture", "modes", "no", "not probed: needs root"});
+        }
+    }
+    checks.push_back(probe_kvm());
+
+    const std::string rootfs = cache_dir + "/images/redis/rootfs";
+    const bool have_image = path_exists(rootfs + "/bin/true");
+    for (const char* rt : {"runc", "crun", "runsc"}) {
+        auto bin = find_program(rt);
+        if (!bin) {
+            checks.push_back({"runtime", rt, "missing", std::string("not installed: apt-get install ") + rt});
+            continue;
+        }
+        std::string ver = version_of({*bin, "--version"});
+        if (no_start || !root || !have_image) {
+            checks.push_back({"runtime", rt, "ok",
+                              ver + (have_image ? "" : "; start not tried (no image yet: run hapctl measure once)")});
+            continue;
+        }
+        Check c = probe_runtime_start(rt, *bin, rootfs, state_dir);
+        c.detail = ver + "; " + c.detail;
+        checks.push_back(c);
+    }
+    if (find_program("runsc"))
+        checks.push_back({"runtime", "runsc --platform", "ok",
+                          "ptrace usable; kvm refused here (needs guests on /dev/kvm, see kvm above)"});
+
+    // Engine: the user's, or a private one hap starts.
+    std::string engine = version_of({"docker", "version", "--format", "{{.Server.Version}}"});
+    if (!engine.empty()) checks.push_back({"engine", "docker", "ok", "engine " + engine + " reachable"});
+    else if (find_program("dockerd"))
+        checks.push_back({"engine", "docker", "ok", "no engine running; --runtime docker starts a private dockerd"});
+    else checks.push_back({"engine", "docker", "missing", "dockerd not installed: apt-get install docker.io"});
+
+    for (const auto& [name, why] : std::vector<std::pair<std::string, std::string>>{
+             {"kata-runtime", "Kata Containers is not packaged for Debian 12; install it from the Kata releases"},
+             {"runnc", "Nabla (runnc + solo5) is not packaged for Debian 12 and its project is archived"}}) {
+        auto bin = find_program(name);
+        checks.push_back({"runtime", name, bin ? "ok" : "missing", bin ? *bin : why});
+    }
+    for (const char* tool : {"redis-benchmark", "redis-cli", "ip", "debootstrap"})
+        checks.push_back({"tools", tool, find_program(tool) ? "ok" : "missing",
+                          find_program(tool) ? "" : "run scripts/setup"});
+
+    if (format == "json") {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& c : checks)
+            arr.push_back({{"area", c.area}, {"item", c.item}, {"status", c.status}, {"detail", c.detail}});
+        std::cout << nlohmann::json{{"can_measure", can_measure}, {"checks", arr}}.dump(2) << "\n";
+    } else if (format == "table") {
+        TextTable t({"area", "check", "status", "detail"});
+        for (const auto& c : checks) t.add({c.area, c.item, c.status, c.detail});
+        t.print(std::cout);
+        std::cout << (can_measure ? "\nthis host can measure with the modes marked ok above\n"
+                                  : "\nthis host cannot measure: see the lines marked no/missing\n");
+    } else {
+        throw UserError("unknown format '" + format + "'", "use --format table or --format json", kExitUsage);
+    }
+    return can_measure ? 0 : 1;
+}
+
+}  // namespace hap::cli

@@ -1,0 +1,41 @@
+// hapctl export: tidy per-run rows for analysis tools.
+#include <fstream>
+#include <iostream>
+
+#include "command.h"
+#include "open_store.h"
+#include "options.h"
+#include "run_export.h"
+
+namespace hap::cli {
+
+int cmd_export(const std::vector<std::string>& args) {
+    std::string db, format, output;
+    bool all = false;
+    po::options_description desc("options");
+    desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
+        "format,f", po::value(&format)->default_value("csv"), "csv or json")(
+        "output,o", po::value(&output), "write to FILE instead of standard output")(
+        "all", po::bool_switch(&all), "include running, aborted and failed runs (default: complete only)");
+    po::variables_map vm;
+    if (!parse_options("export", "[--format csv|json] [options]", desc, args, vm)) return 0;
+    if (format != "csv" && format != "json")
+        throw UserError("unknown format '" + format + "'", "use --format csv or --format json", kExitUsage);
+    auto store = open_existing_store(db);
+    RunFilter f;
+    if (!all) f.status = "complete";
+    auto runs = summarize_runs(*store, f);
+    if (!runs) throw UserError(runs.error().describe());
+    std::ofstream file;
+    if (!output.empty()) {
+        file.open(output);
+        if (!file) throw UserError("cannot write " + output);
+    }
+    std::ostream& out = output.empty() ? std::cout : file;
+    if (format == "csv") write_runs_csv(out, *runs);
+    else write_runs_json(out, *runs);
+    if (runs->empty()) std::cerr << "hapctl export: no " << (all ? "" : "complete ") << "runs in " << db << "\n";
+    return 0;
+}
+
+}  // namespace hap::cli

@@ -1,0 +1,53 @@
+// One measurement cell, as DESIGN.md's data flow draws it: launch the
+// sandbox, find its tasks, trace them while the load runs, store the run.
+// Shared by `hapctl measure` and, later, hapd.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "capture_mode.h"
+
+namespace hap {
+
+struct MeasureRequest {
+    std::string runtime, platform, workload;
+    std::string mode_spec = "auto";
+    int reps = 1;
+    std::chrono::seconds duration{10};
+    std::chrono::seconds ready_timeout{60};
+    std::string db_path = "hap.db";
+    unsigned buffer_kb = 16384;
+    std::string record_dir;  // "" = no capture kept; else DIR/rep-N
+    std::string docker_host;
+    std::string state_dir = "/run/hap";
+    std::string cache_dir = "/var/cache/hap";
+};
+
+struct RepResult {
+    int repetition = 0;
+    int64_t run_id = 0;
+    std::string status;  // complete, failed, aborted
+    std::string reason;
+    std::optional<int64_t> unique_syscalls, unique_functions;
+    std::map<std::string, int64_t> syscalls_by_role;
+    uint64_t events = 0, lost = 0;
+    double throughput = 0;
+    std::string unit;
+};
+
+struct MeasureResult {
+    std::string runtime, platform, workload, modes, network;
+    std::vector<RepResult> reps;
+};
+
+// Progress lines go to `progress` (stderr in hapctl). Throws UserError on the
+// first failure, after storing that run as failed or aborted.
+MeasureResult run_measurement(const MeasureRequest& req, const std::function<void(const std::string&)>& progress);
+
+}  // namespace hap

@@ -1,0 +1,35 @@
+#include "options.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "error.h"
+
+namespace hap::cli {
+
+bool parse_options(const std::string& command, const std::string& usage, po::options_description& desc,
+                   const std::vector<std::string>& args, po::variables_map& vm,
+                   const po::positional_options_description* positional) {
+    desc.add_options()("help,h", "show this help");
+    try {
+        po::command_line_parser parser(args);
+        parser.options(desc);
+        if (positional) parser.positional(*positional);
+        po::store(parser.run(), vm);
+        if (vm.count("help")) {
+            std::cout << "usage: hapctl " << command << " " << usage << "\n\n" << desc << "\n";
+            return false;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UserError(std::string(e.what()), "see `hapctl " + command + " --help`", kExitUsage);
+    }
+    return true;
+}
+
+std::string default_db_path() {
+    const char* env = std::getenv("HAP_DB");
+    return env && *env ? env : "hap.db";
+}
+
+}  // namespace hap::cli

@@ -1,0 +1,21 @@
+// Boost.Program_options glue shared by the subcommands: parse, print --help,
+// and turn parse errors into usage errors.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+namespace hap::cli {
+
+namespace po = boost::program_options;
+
+// Returns false when --help was printed (the command should exit 0).
+// Throws UserError(kExitUsage) on bad options.
+bool parse_options(const std::string& command, const std::string& usage, po::options_description& desc,
+                   const std::vector<std::string>& args, po::variables_map& vm,
+                   const po::positional_options_description* positional = nullptr);
+
+std::string default_db_path();  // $HAP_DB, else hap.db
+
+}  // namespace hap::cli

@@ -1,0 +1,99 @@
+#include "leftovers.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+
+#include "files.h"
+#include "oci_runner.h"
+#include "private_dockerd.h"
+#include "process.h"
+#include "procfs.h"
+
+namespace hap {
+namespace {
+
+bool owner_dead(int owner) { return owner > 0 && owner != ::getpid() && !process_alive(owner); }
+
+void kill_tree(pid_t pid) {
+    for (pid_t d : descendants(pid)) ::kill(d, SIGKILL);
+    ::kill(pid, SIGKILL);
+}
+
+// Processes whose command line mentions `needle` (a directory only hap uses).
+std::vector<pid_t> processes_mentioning(const std::string& needle) {
+    std::vector<pid_t> out;
+    for (pid_t p : all_pids())
+        if (p != ::getpid() && task_cmdline(p).find(needle) != std::string::npos) out.push_back(p);
+    return out;
+}
+
+}  // namespace
+
+int owner_pid_of(const std::string& name) {
+    static const std::regex pat(R"(^(?:hap-|hap|dockerd-)(\d+)(?:[-cw]\d+)?$)");
+    std::smatch m;
+    if (!std::regex_match(name, m, pat)) return 0;
+    try {
+        return std::stoi(m[1].str());
+    } catch (...) {
+        return 0;
+    }
+}
+
+std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
+    std::vector<std::string> done;
+
+    // OCI containers: each has its own --root, so the runtime that made it
+    // can be asked to remove it, and any survivor is found by command line.
+    const std::string oci = oci_state_root(state_dir);
+    for (const auto& id : list_dir(oci)) {
+        if (!owner_dead(owner_pid_of(id))) continue;
+        const std::string root = oci + "/" + id + "/root";
+        for (const char* rt : {"runc", "crun", "runsc"}) {
+            if (!find_program(rt)) continue;
+            RunOptions o;
+            o.timeout = std::chrono::seconds(30);
+            (void)run_command({rt, "--root", root, "kill", id, "KILL"}, o);
+            (void)run_command({rt, "--root", root, "delete", "--force", id}, o);
+        }
+        for (pid_t p : processes_mentioning(root)) kill_tree(p);
+        (void)run_command({"rm", "-rf", "--one-file-system", oci + "/" + id});
+        done.push_back("removed container " + id + " left by a dead hapctl");
+    }
+
+    // Private dockerds: stop the daemon, then anything that still names its
+    // directory (containerd, shims), then the directory.
+    for (const auto& name : list_dir(state_dir)) {
+        if (name.rfind("dockerd-", 0) != 0 || !owner_dead(owner_pid_of(name))) continue;
+        const std::string dir = state_dir + "/" + name;
+        auto pidtext = read_file(dir + "/dockerd.pid");
+        if (pidtext) {
+            pid_t d = std::atoi(trim(*pidtext).c_str());
+            if (d > 0 && task_cmdline(d).find(dir) != std::string::npos) {
+                ::kill(d, SIGTERM);
+                for (int i = 0; i < 150 && process_alive(d); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                if (process_alive(d)) ::kill(d, SIGKILL);
+            }
+        }
+        for (pid_t p : processes_mentioning(dir)) kill_tree(p);
+        (void)run_command({"umount", "-R", "-l", dir + "/exec"});
+        (void)run_command({"rm", "-rf", "--one-file-system", dir});
+        done.push_back("stopped private dockerd " + name + " left by a dead hapctl");
+    }
+
+    // Network namespaces hap<pid>c<n> / hap<pid>w<n>.
+    auto ns = run_command({"ip", "netns", "list"});
+    if (ns && ns->succeeded()) {
+        for (const auto& line : split(ns->out, '\n')) {
+            std::string name = trim(line.substr(0, line.find(' ')));
+            if (name.empty() || !owner_dead(owner_pid_of(name))) continue;
+            if (run_command({"ip", "netns", "del", name}).ok()) done.push_back("removed network namespace " + name);
+        }
+    }
+    return done;
+}
+
+}  // namespace hap

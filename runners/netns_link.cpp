@@ -1,0 +1,76 @@
+#include "netns_link.h"
+
+#include <unistd.h>
+
+#include "process.h"
+
+namespace hap {
+namespace {
+
+void ip(const Argv& args, const std::string& what) {
+    Argv argv = {"ip"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_command(argv);
+    if (!r) throw UserError("cannot run ip: " + r.error().describe(), "install iproute2");
+    if (!r->succeeded())
+        throw UserError(what + " failed: " + argv_to_string(argv) + ": " + r->summary(),
+                        "network namespaces need root and iproute2");
+}
+
+}  // namespace
+
+NetnsLink::NetnsLink(int seq) {
+    const std::string base = std::string(kNetnsPrefix) + std::to_string(::getpid());
+    client_ns_ = base + "c" + std::to_string(seq);
+    workload_ns_ = base + "w" + std::to_string(seq);
+}
+
+NetnsLink::~NetnsLink() { teardown(); }
+
+void NetnsLink::create_client_ns() {
+    ip({"netns", "add", client_ns_}, "creating network namespace " + client_ns_);
+    client_made_ = true;
+    ip({"-n", client_ns_, "link", "set", "lo", "up"}, "bringing up lo in " + client_ns_);
+}
+
+void NetnsLink::create_with_workload_ns() {
+    create_client_ns();
+    ip({"netns", "add", workload_ns_}, "creating network namespace " + workload_ns_);
+    workload_made_ = true;
+    // Both ends are born in their namespaces: no name is ever taken on the host.
+    ip({"link", "add", "hapc0", "netns", client_ns_, "type", "veth", "peer", "name", "hapw0", "netns", workload_ns_},
+       "creating veth pair");
+    ip({"-n", client_ns_, "addr", "add", std::string(kClientAddress) + "/30", "dev", "hapc0"}, "client address");
+    ip({"-n", client_ns_, "link", "set", "hapc0", "up"}, "client link up");
+    ip({"-n", workload_ns_, "addr", "add", std::string(kWorkloadAddress) + "/30", "dev", "hapw0"}, "workload address");
+    ip({"-n", workload_ns_, "link", "set", "hapw0", "up"}, "workload link up");
+    ip({"-n", workload_ns_, "link", "set", "lo", "up"}, "workload lo up");
+}
+
+void NetnsLink::create_into_process(pid_t pid) {
+    create_client_ns();
+    workload_ns_.clear();
+    const std::string p = std::to_string(pid);
+    ip({"link", "add", "hapc0", "netns", client_ns_, "type", "veth", "peer", "name", "hapw0", "netns", p},
+       "creating veth pair into process " + p);
+    ip({"-n", client_ns_, "addr", "add", std::string(kClientAddress) + "/30", "dev", "hapc0"}, "client address");
+    ip({"-n", client_ns_, "link", "set", "hapc0", "up"}, "client link up");
+    for (const Argv& a : {Argv{"addr", "add", std::string(kWorkloadAddress) + "/30", "dev", "hapw0"},
+                          Argv{"link", "set", "hapw0", "up"}, Argv{"link", "set", "lo", "up"}}) {
+        Argv argv = {"nsenter", "-t", p, "-n", "ip"};
+        argv.insert(argv.end(), a.begin(), a.end());
+        auto r = run_command(argv);
+        if (!r || !r->succeeded())
+            throw UserError("configuring the sandbox end of the veth failed: " + argv_to_string(argv) + ": " +
+                            (r ? r->summary() : r.error().describe()));
+    }
+}
+
+void NetnsLink::teardown() noexcept {
+    // Deleting a namespace destroys the veth end inside it, and so its peer.
+    if (workload_made_) (void)run_command({"ip", "netns", "del", workload_ns_});
+    if (client_made_) (void)run_command({"ip", "netns", "del", client_ns_});
+    workload_made_ = client_made_ = false;
+}
+
+}  // namespace hap

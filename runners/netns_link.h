@@ -1,0 +1,43 @@
+// The network path from load generator to workload: a client network
+// namespace and a veth pair into the sandbox's namespace, both created by hap
+// with addresses that exist only inside them (MACHINE-NOTES.md: traffic goes
+// only to loopback or namespaces we made). Names carry the owner's pid so a
+// later hap can remove what a killed one left (see leftovers.h).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "error.h"
+
+namespace hap {
+
+inline constexpr const char* kNetnsPrefix = "hap";
+inline constexpr const char* kClientAddress = "10.213.0.1";
+inline constexpr const char* kWorkloadAddress = "10.213.0.2";
+
+class NetnsLink {
+public:
+    explicit NetnsLink(int seq);  // seq tells apart the links of one hapctl
+    ~NetnsLink();
+    NetnsLink(const NetnsLink&) = delete;
+    NetnsLink& operator=(const NetnsLink&) = delete;
+
+    // Named workload namespace for runtimes that join one (OCI bundles).
+    void create_with_workload_ns();
+    // Veth into the namespace of a running process (Docker --network none).
+    void create_into_process(pid_t pid);
+
+    const std::string& client_ns() const { return client_ns_; }
+    const std::string& workload_ns() const { return workload_ns_; }  // "" for create_into_process
+    std::string workload_ns_path() const { return "/var/run/netns/" + workload_ns_; }
+    void teardown() noexcept;
+
+private:
+    void create_client_ns();
+    std::string client_ns_, workload_ns_;
+    bool client_made_ = false, workload_made_ = false;
+};
+
+}  // namespace hap

@@ -1,0 +1,163 @@
+#include "oci_runner.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include <nlohmann/json.hpp>
+
+#include "files.h"
+#include "oci_spec.h"
+#include "procfs.h"
+
+namespace hap {
+namespace {
+std::atomic<int> g_seq{0};
+}
+
+std::string oci_state_root(const std::string& state_dir) { return state_dir + "/oci"; }
+
+std::vector<std::string> gvisor_netns_check_mask() {
+    // runsc before mid-2023 takes a namespace where rmem_default is visible for
+    // the host's root namespace and refuses to scrape its interfaces; since
+    // Linux 6.x (per-netns net.core sysctls) that file is visible in every
+    // namespace. Hiding the directory from `runsc run` alone restores the
+    // intended answer; the sandbox still sees only the namespace hap made.
+    // The mask must sit on /proc/sys/net: entries below it are looked up per
+    // network namespace, so a mount on .../core is not seen after setns().
+    return {"/proc/sys/net"};
+}
+
+std::string OciRunner::container_prefix() { return "hap-" + std::to_string(::getpid()) + "-"; }
+
+OciRunner::OciRunner(const RunnerOptions& opts, const Workload& workload, std::string binary)
+    : opts_(opts), workload_(workload), runtime_(opts.runtime), binary_(std::move(binary)), platform_(opts.platform) {
+    if (is_gvisor() && platform_.empty()) platform_ = "ptrace";
+    if (!is_gvisor() && !platform_.empty())
+        throw UserError("--platform is for gVisor (runsc) only, not " + runtime_, "drop --platform", kExitUsage);
+    if (is_gvisor() && platform_ == "kvm")
+        throw UserError("refusing gVisor's kvm platform: it runs guests on /dev/kvm",
+                        "this host's /dev/kvm hangs guests (MACHINE-NOTES.md); use --platform ptrace, or the lab");
+}
+
+std::string OciRunner::network() const {
+    // gVisor's default: its own netstack serves the veth inside the sandbox.
+    return is_gvisor() ? "sandbox (gVisor netstack) via veth" : "veth";
+}
+
+Argv OciRunner::runtime_argv(Argv args) const {
+    Argv argv = {binary_, "--root", root_dir_};
+    if (is_gvisor()) {
+        argv.push_back("--platform=" + platform_);
+        argv.push_back("--network=sandbox");
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+void OciRunner::prepare() { image_ = ensure_rootfs(workload_, opts_.cache_dir); }
+
+void OciRunner::launch() {
+    const int seq = g_seq++;
+    id_ = container_prefix() + std::to_string(seq);
+    const std::string base = oci_state_root(opts_.state_dir) + "/" + id_;
+    bundle_dir_ = base + "/bundle";
+    root_dir_ = base + "/root";
+    for (const auto& d : {bundle_dir_, root_dir_})
+        if (auto st = make_dirs(d); !st) throw UserError(st.error().describe());
+
+    link_ = std::make_unique<NetnsLink>(seq);
+    link_->create_with_workload_ns();
+
+    OciSpecParams p;
+    p.args = workload_.command();
+    p.rootfs = image_.rootfs;
+    p.netns_path = link_->workload_ns_path();
+    p.cgroups_path = "/hap/" + id_;
+    p.scratch_dirs = workload_.scratch_dirs();
+    if (auto st = write_file(bundle_dir_ + "/config.json", make_oci_spec(p).dump(2)); !st)
+        throw UserError(st.error().describe());
+
+    // Detached: the container's stdio goes to a log file, not to a pipe we
+    // would wait on forever.
+    const std::string log = base + "/console.log";
+    SpawnOptions so;
+    so.stdout_path = so.stderr_path = log;
+    so.die_with_parent = false;
+    if (is_gvisor()) so.masked_dirs = gvisor_netns_check_mask();
+    auto child = spawn_process(runtime_argv({"run", "--detach", "--bundle", bundle_dir_, id_}), so);
+    if (!child) throw UserError("cannot start " + runtime_ + ": " + child.error().describe());
+    created_ = true;
+    if (!child->wait_for(std::chrono::seconds(60))) {
+        child->stop();
+        throw UserError(runtime_ + " did not start the container within 60 s", "see " + log);
+    }
+    int status = child->wait_status().value_or(-1);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        auto text = read_file(log);
+        std::string last = text ? trim(*text) : "";
+        if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
+        // The state directory goes with teardown; the log is kept for the user.
+        const std::string kept = opts_.state_dir + "/logs/" + id_ + ".log";
+        (void)make_dirs(opts_.state_dir + "/logs");
+        ::rename(log.c_str(), kept.c_str());
+        throw UserError(runtime_ + " failed to start the " + workload_.name() + " container: " + last, "full log: " + kept);
+    }
+    auto st = run_command(runtime_argv({"state", id_}));
+    if (!st || !st->succeeded()) throw UserError(runtime_ + " state " + id_ + " failed: " + (st ? st->summary() : ""));
+    auto j = nlohmann::json::parse(st->out, nullptr, false);
+    init_pid_ = j.is_object() ? j.value("pid", 0) : 0;
+    if (init_pid_ <= 0) throw UserError(runtime_ + " state " + id_ + " reported no pid");
+}
+
+Endpoint OciRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
+
+std::vector<SandboxTask> OciRunner::tasks() {
+    std::vector<SandboxTask> out;
+    auto add = [&](pid_t pid, const std::string& role) {
+        for (const auto& t : out)
+            if (t.pid == pid) return;
+        out.push_back(SandboxTask{pid, role, task_comm(pid)});
+    };
+    if (!is_gvisor()) {
+        // runc/crun exit after start: the container's tasks are all there is.
+        add(init_pid_, "workload");
+        for (pid_t p : descendants(init_pid_)) add(p, "workload");
+        return out;
+    }
+    // gVisor: the sentry (runsc boot) and gofer are re-executed runsc
+    // processes that carry our per-container --root; what they spawn that is
+    // not runsc itself (ptrace stubs) runs the application's code.
+    std::vector<pid_t> runtime_pids;
+    for (pid_t p : all_pids()) {
+        const std::string cmd = task_cmdline(p);
+        if (cmd.find(root_dir_) != std::string::npos &&
+            (cmd.find(" boot ") != std::string::npos || cmd.find(" gofer ") != std::string::npos ||
+             cmd.find("runsc-sandbox") != std::string::npos || cmd.find("runsc-gofer") != std::string::npos))
+            runtime_pids.push_back(p);
+    }
+    for (pid_t p : runtime_pids) add(p, "runtime");
+    for (pid_t p : runtime_pids)
+        for (pid_t d : descendants(p)) add(d, "workload");
+    return out;
+}
+
+void OciRunner::teardown() noexcept {
+    if (created_) {
+        RunOptions o;
+        o.timeout = std::chrono::seconds(30);
+        (void)run_command(runtime_argv({"kill", id_, "KILL"}), o);
+        auto del = run_command(runtime_argv({"delete", "--force", id_}), o);
+        (void)del;
+        created_ = false;
+    }
+    if (link_) link_->teardown();
+    if (!id_.empty()) {
+        // The bundle only holds config.json and the log; the rootfs is shared.
+        (void)run_command({"rm", "-rf", "--one-file-system", oci_state_root(opts_.state_dir) + "/" + id_});
+        id_.clear();
+    }
+}
+
+}  // namespace hap

@@ -1,0 +1,51 @@
+#include "private_dockerd.h"
+
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "files.h"
+#include "interrupt.h"
+
+namespace hap {
+
+PrivateDockerd::PrivateDockerd(const std::string& state_dir, const std::string& data_root)
+    : dir_(dir_prefix(state_dir) + std::to_string(::getpid())), socket_(dir_ + "/docker.sock"), data_root_(data_root) {}
+
+void PrivateDockerd::start() {
+    if (!find_program("dockerd")) throw UserError("dockerd not found", "install docker.io (scripts/setup does)");
+    for (const auto& d : {dir_ + "/exec", data_root_})
+        if (auto st = make_dirs(d); !st) throw UserError(st.error().describe());
+    const std::string log = dir_ + "/dockerd.log";
+    Argv argv = {"dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=vfs",
+                 "--data-root", data_root_, "--exec-root", dir_ + "/exec", "--pidfile", dir_ + "/dockerd.pid",
+                 "-H", host(), "--add-runtime", "runsc=/usr/bin/runsc"};
+    SpawnOptions so;
+    so.stdout_path = so.stderr_path = log;
+    auto child = spawn_process(argv, so);
+    if (!child) throw UserError("cannot start dockerd: " + child.error().describe());
+    daemon_ = std::move(*child);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && !interrupted()) {
+        if (!daemon_.running()) break;
+        RunOptions o;
+        o.timeout = std::chrono::seconds(5);
+        auto r = run_command({"docker", "-H", host(), "version", "--format", "{{.Server.Version}}"}, o);
+        if (r && r->succeeded()) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    auto text = read_file(log);
+    std::string last = text ? trim(*text) : "";
+    if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
+    stop();
+    throw UserError("the private dockerd did not come up: " + (last.empty() ? "no output" : last), "log: " + log);
+}
+
+void PrivateDockerd::stop() noexcept {
+    // SIGTERM lets dockerd stop its containers and containerd before exiting.
+    daemon_.stop(std::chrono::seconds(30));
+}
+
+}  // namespace hap

@@ -1,0 +1,31 @@
+// A Docker engine of hap's own, for hosts where none runs (MACHINE-NOTES.md):
+// its own socket, exec root and pid file under /run/hap/dockerd-<owner pid>,
+// gVisor registered as runtime "runsc", stopped by pid when the run ends.
+// Images live in a persistent data root so they are imported once.
+#pragma once
+
+#include <string>
+
+#include "process.h"
+
+namespace hap {
+
+class PrivateDockerd {
+public:
+    PrivateDockerd(const std::string& state_dir, const std::string& data_root);
+    ~PrivateDockerd() { stop(); }
+    // Starts dockerd and waits until it answers; throws UserError with the
+    // last line of its log when it does not.
+    void start();
+    void stop() noexcept;
+    std::string host() const { return "unix://" + socket_; }
+    const std::string& dir() const { return dir_; }
+
+    static std::string dir_prefix(const std::string& state_dir) { return state_dir + "/dockerd-"; }
+
+private:
+    std::string dir_, socket_, data_root_;
+    ChildProcess daemon_;
+};
+
+}  // namespace hap

@@ -1,0 +1,28 @@
+#include "docker_runner.h"
+#include "oci_runner.h"
+#include "runner.h"
+
+namespace hap {
+
+std::vector<std::string> known_runtimes() { return {"runc", "crun", "runsc", "gvisor", "docker", "docker:runsc"}; }
+
+std::unique_ptr<Runner> make_runner(const RunnerOptions& in, const Workload& workload) {
+    RunnerOptions opts = in;
+    if (opts.runtime == "gvisor") opts.runtime = "runsc";
+    if (opts.runtime == "runc" || opts.runtime == "crun" || opts.runtime == "runsc") {
+        auto bin = find_program(opts.runtime);
+        if (!bin)
+            throw UserError(opts.runtime + " is not installed (not found in PATH)",
+                            "install it with scripts/setup (Debian package " + opts.runtime + ")");
+        return std::make_unique<OciRunner>(opts, workload, *bin);
+    }
+    if (opts.runtime == "docker" || opts.runtime.rfind("docker:", 0) == 0) return std::make_unique<DockerRunner>(opts, workload);
+    if (opts.runtime == "kata" || opts.runtime == "nabla")
+        throw UserError(opts.runtime + " is not supported on this host yet",
+                        "Kata and Nabla are not packaged for Debian; see `hapctl doctor`");
+    std::string known;
+    for (const auto& r : known_runtimes()) known += (known.empty() ? "" : ", ") + r;
+    throw UserError("unknown runtime '" + opts.runtime + "'", "known runtimes: " + known, kExitUsage);
+}
+
+}  // namespace hap

@@ -1,0 +1,109 @@
+// The run store (DESIGN.md, "Store"). A run is inserted as `running` when it
+// starts and becomes `complete` in one transaction with all its hits, or
+// `aborted`/`failed` with a reason. A run whose writer died is found at the
+// next open and marked aborted, so it is never counted.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "sqlite_db.h"
+
+namespace hap {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct HostRecord {
+    std::string machine_id, hostname;
+    int64_t cpus = 0, memory_kb = 0;
+};
+
+struct KernelRecord {
+    std::string release, version, arch;
+    std::optional<int64_t> traceable_functions;
+};
+
+struct RunStart {
+    std::string uuid, runtime, platform, workload, image, mode, network;
+    int repetition = 1;
+    std::string settings_json = "{}";
+    HostRecord host;
+    KernelRecord kernel;
+};
+
+struct StoredHit {
+    std::string kind, role, raw, normalized;
+    uint64_t count = 0;
+};
+
+struct StoredTask {
+    int64_t tid = 0, parent = 0;
+    std::string role, comm;
+    bool discovered = true;
+};
+
+struct RunOutcome {
+    std::vector<StoredHit> hits;
+    std::vector<StoredTask> tasks;
+    uint64_t events = 0, lost_events = 0, interrupt_excluded = 0, gaps = 0;
+    double trace_seconds = 0, load_seconds = 0;
+    std::optional<double> throughput;
+    std::string throughput_unit;
+};
+
+struct RunRow {
+    int64_t id = 0;
+    std::string uuid, runtime, platform, workload, image, mode, network, status, reason;
+    std::string started_at, ended_at, kernel_release, hostname, settings_json;
+    int repetition = 1;
+    std::optional<int64_t> events, lost_events, interrupt_excluded;
+    std::optional<double> trace_seconds, load_seconds, throughput;
+    std::string throughput_unit;
+};
+
+struct RunFilter {
+    std::optional<std::string> status, runtime, workload;
+    std::vector<int64_t> ids;
+};
+
+// Unique symbols of one kind reached by one role of one run ("*" = all roles).
+struct UniqueCount {
+    std::string kind, role;
+    int64_t unique = 0;
+};
+
+class Store {
+public:
+    // Creates or migrates `path`; refuses corrupt, foreign or newer databases.
+    static Expected<std::unique_ptr<Store>> open(const std::string& path);
+
+    Expected<int64_t> begin_run(const RunStart& run);
+    Status complete_run(int64_t run_id, const RunOutcome& outcome);
+    Status end_run(int64_t run_id, const std::string& status, const std::string& reason);
+
+    Expected<std::vector<RunRow>> runs(const RunFilter& filter = {});
+    Expected<std::vector<UniqueCount>> unique_counts(int64_t run_id);
+    Expected<std::vector<StoredHit>> hits(int64_t run_id);
+    Expected<std::vector<StoredTask>> tasks(int64_t run_id);
+    // How many runs open() marked aborted because their writer had died.
+    int recovered_aborted() const { return recovered_; }
+    const std::string& path() const { return db_.path(); }
+
+private:
+    explicit Store(sql::Database db) : db_(std::move(db)) {}
+    void migrate();
+    void abort_orphans();
+    int64_t host_id(const HostRecord& h);
+    int64_t kernel_id(const KernelRecord& k);
+
+    sql::Database db_;
+    int recovered_ = 0;
+};
+
+std::string utc_now_iso8601();
+
+}  // namespace hap

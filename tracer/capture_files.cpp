@@ -1,0 +1,79 @@
+#include "capture_files.h"
+
+#include <memory>
+
+#include "files.h"
+
+namespace hap {
+
+Expected<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const std::string& dir, const std::string& tracing_dir,
+                                                               const std::vector<std::string>& systems,
+                                                               bool with_kallsyms) {
+    if (auto st = make_dirs(dir + "/events"); !st) return st.error();
+    for (const char* h : {"header_page", "header_event"}) {
+        auto text = read_file(tracing_dir + "/events/" + h);
+        if (!text) return text.error();
+        if (auto st = write_file(dir + "/events/" + h, *text); !st) return st.error();
+    }
+    for (const auto& sys : systems) {
+        for (const auto& ev : list_dir(tracing_dir + "/events/" + sys)) {
+            auto fmt = read_file(tracing_dir + "/events/" + sys + "/" + ev + "/format");
+            if (!fmt) continue;  // "enable", "filter": files, not events
+            const std::string out = dir + "/events/" + sys + "/" + ev;
+            if (auto st = make_dirs(out); !st) return st.error();
+            if (auto st = write_file(out + "/format", *fmt); !st) return st.error();
+        }
+    }
+    if (with_kallsyms) {
+        auto ks = read_file("/proc/kallsyms");
+        if (ks) (void)write_file(dir + "/kallsyms", *ks);
+    }
+    std::unique_ptr<CaptureWriter> w(new CaptureWriter());
+    w->dir_ = dir;
+    return w;
+}
+
+CaptureWriter::~CaptureWriter() {
+    for (auto& [cpu, f] : files_) std::fclose(f);
+}
+
+Status CaptureWriter::write_page(int cpu, const void* data, size_t size) {
+    FILE*& f = files_[cpu];
+    if (!f) {
+        const std::string path = dir_ + "/cpu" + std::to_string(cpu) + ".raw";
+        f = std::fopen(path.c_str(), "wb");
+        if (!f) return errno_error("cannot create " + path);
+    }
+    // Whole pages only, so a reader can step through the file page by page.
+    static const std::vector<char> zeros(65536, 0);
+    if (std::fwrite(data, 1, size, f) != size) return errno_error("cannot write capture page");
+    if (size < page_size_ && std::fwrite(zeros.data(), 1, page_size_ - size, f) != page_size_ - size)
+        return errno_error("cannot write capture page");
+    return {};
+}
+
+Status CaptureWriter::finish(nlohmann::json meta) {
+    for (auto& [cpu, f] : files_) {
+        if (std::fclose(f) != 0) return errno_error("cannot close capture file");
+        f = nullptr;
+    }
+    files_.clear();
+    meta["format"] = "hap-capture";
+    meta["format_version"] = 1;
+    meta["page_size"] = page_size_;
+    return write_file(dir_ + "/meta.json", meta.dump(2) + "\n");
+}
+
+Expected<nlohmann::json> read_capture_meta(const std::string& dir) {
+    auto text = read_file(dir + "/meta.json");
+    if (!text) return Error{dir + " is not a complete hap capture (no meta.json)", text.error().err};
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded() || j.value("format", "") != "hap-capture")
+        return Error{dir + "/meta.json is not a hap capture description"};
+    if (j.value("format_version", 0) != 1)
+        return Error{dir + "/meta.json has capture format version " + std::to_string(j.value("format_version", 0)) +
+                     ", this hap reads version 1"};
+    return j;
+}
+
+}  // namespace hap

@@ -1,0 +1,38 @@
+// What a run captures (DESIGN.md, "Capture modes") and whether this kernel
+// really allows it. Availability is probed by doing the thing (setting the
+// tracer in a scratch instance), because a listed tracer may still be refused.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "error.h"
+
+namespace hap {
+
+enum class CaptureMode { Syscalls, Kvm, Function, FunctionGraph };
+
+const char* mode_name(CaptureMode m);
+// "syscalls", "syscalls,kvm", "function_graph,syscalls", "auto".
+// `auto` is resolved later against the kernel; here it yields an empty set.
+Expected<std::set<CaptureMode>> parse_modes(const std::string& spec);
+std::string modes_to_string(const std::set<CaptureMode>& modes);
+
+struct ModeAvailability {
+    CaptureMode mode;
+    bool available = false;
+    std::string reason;  // why not, in words a user can act on
+};
+
+// Probes each mode on the running kernel. Needs root for the tracer probes.
+std::vector<ModeAvailability> probe_modes(const std::string& tracing_dir);
+
+// The modes `auto` stands for on this kernel: the best function-level mode the
+// kernel allows, plus syscalls, plus kvm when its events exist.
+std::set<CaptureMode> resolve_auto(const std::vector<ModeAvailability>& probed);
+
+// Throws UserError naming the first requested mode the kernel does not allow.
+void require_modes(const std::set<CaptureMode>& wanted, const std::vector<ModeAvailability>& probed);
+
+}  // namespace hap

@@ -1,0 +1,77 @@
+#include "knob_snapshot.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "files.h"
+#include "process.h"
+
+namespace hap {
+
+std::string value_to_restore(const std::string& path, const std::string& read_value) {
+    std::string v = trim(read_value);
+    if (v == "no pid" || v.rfind("#### all functions enabled ####", 0) == 0) return "";
+    (void)path;
+    return v;
+}
+
+KnobSnapshot::KnobSnapshot(std::string state_path) : state_path_(std::move(state_path)) {}
+
+KnobSnapshot::~KnobSnapshot() { restore(); }
+
+Status KnobSnapshot::set(const std::string& path, const std::string& value) {
+    bool known = false;
+    for (const auto& [p, v] : saved_) known = known || p == path;
+    if (!known) {
+        auto old = read_file(path);
+        if (!old) return old.error();
+        saved_.emplace_back(path, value_to_restore(path, *old));
+        persist();  // before the write, so a crash right after it is covered
+    }
+    // A trailing newline makes the kernel report a bad value on this write.
+    return write_file(path, value + "\n");
+}
+
+void KnobSnapshot::restore() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) (void)write_file(it->first, it->second + "\n");
+    saved_.clear();
+    if (!state_path_.empty()) ::unlink(state_path_.c_str());
+}
+
+void KnobSnapshot::persist() const {
+    if (state_path_.empty()) return;
+    nlohmann::json j;
+    j["owner_pid"] = ::getpid();
+    j["knobs"] = nlohmann::json::array();
+    for (const auto& [p, v] : saved_) j["knobs"].push_back({{"path", p}, {"value", v}});
+    auto dir = state_path_.substr(0, state_path_.rfind('/'));
+    (void)make_dirs(dir);
+    (void)write_file(state_path_ + ".tmp", j.dump());
+    ::rename((state_path_ + ".tmp").c_str(), state_path_.c_str());
+}
+
+std::vector<std::string> KnobSnapshot::restore_stale(const std::string& dir) {
+    std::vector<std::string> done;
+    for (const auto& name : list_dir(dir)) {
+        if (name.rfind("knobs-", 0) != 0 || name.find(".tmp") != std::string::npos) continue;
+        const std::string path = dir + "/" + name;
+        auto text = read_file(path);
+        if (!text) continue;
+        auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (j.is_discarded() || !j.contains("owner_pid")) {
+            ::unlink(path.c_str());
+            continue;
+        }
+        if (process_alive(j["owner_pid"].get<int>())) continue;
+        auto knobs = j["knobs"];
+        for (auto it = knobs.rbegin(); it != knobs.rend(); ++it) {
+            std::string p = (*it)["path"].get<std::string>(), v = (*it)["value"].get<std::string>();
+            if (write_file(p, v + "\n")) done.push_back(p + " = '" + v + "'");
+        }
+        ::unlink(path.c_str());
+    }
+    return done;
+}
+
+}  // namespace hap

@@ -1,0 +1,87 @@
+#include "live_source.h"
+
+#include "files.h"
+#include "tracefs_shim.h"
+
+extern "C" {
+#include <event-parse.h>
+}
+
+namespace hap {
+
+Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session, CaptureWriter* recorder) {
+    std::unique_ptr<LiveSource> src(new LiveSource(session));
+    src->recorder_ = recorder;
+    std::vector<std::string> systems = session.event_systems();
+    std::vector<const char*> c_systems;
+    for (const auto& s : systems) c_systems.push_back(s.c_str());
+    c_systems.push_back(nullptr);
+    src->tep_ = hap_tracefs_load_events(session.tracing_dir().c_str(), c_systems.data());
+    if (!src->tep_) return errno_error("cannot load event formats from " + session.tracing_dir());
+    src->decoder_ = std::make_unique<EventDecoder>(src->tep_);
+
+    for (const auto& name : list_dir(session.buffer_dir() + "/per_cpu")) {
+        if (name.rfind("cpu", 0) != 0) continue;
+        int cpu = std::stoi(name.substr(3));
+        tracefs_cpu* t = hap_tracefs_cpu_open(session.instance(), cpu, true);
+        if (!t) return errno_error("cannot open trace_pipe_raw of cpu " + std::to_string(cpu));
+        src->cpus_.emplace_back(cpu, t);
+        src->page_.resize(std::max<size_t>(src->page_.size(), hap_tracefs_cpu_read_size(t)));
+    }
+    if (src->cpus_.empty()) return Error{"no per-CPU buffers under " + session.buffer_dir(), ENOENT};
+    if (recorder) recorder->set_page_size(src->page_.size());
+    return src;
+}
+
+LiveSource::~LiveSource() {
+    close();
+    if (tep_) tep_free(tep_);
+}
+
+void LiveSource::close() {
+    for (auto& [cpu, t] : cpus_) hap_tracefs_cpu_close(t);
+    cpus_.clear();
+}
+
+uint64_t LiveSource::consume(int cpu, int bytes, EventSink& sink) {
+    ++pages_;
+    if (recorder_) (void)recorder_->write_page(cpu, page_.data(), static_cast<size_t>(bytes));
+    return decoder_->decode_page(page_.data(), static_cast<size_t>(bytes), cpu, sink);
+}
+
+uint64_t LiveSource::pump(EventSink& sink) {
+    uint64_t n = 0;
+    for (auto& [cpu, t] : cpus_) {
+        // A bounded number of pages per CPU per call keeps CPUs served fairly.
+        for (int i = 0; i < 64; ++i) {
+            int got = hap_tracefs_cpu_read(t, page_.data(), true);
+            if (got <= 0) break;
+            n += consume(cpu, got, sink);
+        }
+    }
+    return n;
+}
+
+uint64_t LiveSource::drain(EventSink& sink) {
+    uint64_t n = pump(sink);
+    for (auto& [cpu, t] : cpus_) {
+        for (;;) {
+            int got = hap_tracefs_cpu_flush(t, page_.data());
+            if (got <= 0) break;
+            n += consume(cpu, got, sink);
+        }
+    }
+    return n;
+}
+
+std::string LiveSource::describe() const {
+    return "live tracefs (" + session_.buffer_dir() + ", " + std::to_string(cpus_.size()) + " cpus)";
+}
+
+
+std::string LiveSource::function_name(uint64_t addr) const {
+    const char* name = tep_ ? tep_find_function(tep_, addr) : nullptr;
+    return name ? name : "";
+}
+
+}  // namespace hap

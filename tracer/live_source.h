@@ -1,0 +1,47 @@
+// Streams the per-CPU raw buffers of a running TraceSession and decodes them
+// page by page: memory stays bounded by a page per CPU, whatever the run's
+// length. Optionally tees every page into a capture directory.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "capture_files.h"
+#include "event_decoder.h"
+#include "trace_session.h"
+#include "trace_source.h"
+
+struct tracefs_cpu;
+struct tep_handle;
+
+namespace hap {
+
+class LiveSource : public TraceSource {
+public:
+    static Expected<std::unique_ptr<LiveSource>> open(TraceSession& session, CaptureWriter* recorder = nullptr);
+    ~LiveSource() override;
+
+    uint64_t pump(EventSink& sink) override;
+    uint64_t drain(EventSink& sink) override;
+    LossCounts losses() const override { return session_.losses(); }
+    std::string function_name(uint64_t addr) const override;
+    std::string describe() const override;
+    // Closes the trace_pipe_raw readers; the session can only remove its
+    // instance after this (EBUSY otherwise).
+    void close();
+    uint64_t pages_read() const { return pages_; }
+
+private:
+    explicit LiveSource(TraceSession& s) : session_(s) {}
+    uint64_t consume(int cpu, int bytes, EventSink& sink);
+
+    TraceSession& session_;
+    CaptureWriter* recorder_ = nullptr;
+    tep_handle* tep_ = nullptr;
+    std::unique_ptr<EventDecoder> decoder_;
+    std::vector<std::pair<int, tracefs_cpu*>> cpus_;
+    std::vector<char> page_;
+    uint64_t pages_ = 0;
+};
+
+}  // namespace hap

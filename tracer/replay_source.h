@@ -1,0 +1,46 @@
+// Replays a recorded capture directory (capture_files.h) through the same
+// decoder as a live run: the unit tests' way to real kernel data.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "error.h"
+#include "event_decoder.h"
+#include "trace_source.h"
+
+struct tep_handle;
+
+namespace hap {
+
+class ReplaySource : public TraceSource {
+public:
+    static Expected<std::unique_ptr<ReplaySource>> open(const std::string& dir);
+    ~ReplaySource() override;
+
+    uint64_t pump(EventSink& sink) override;  // one page per CPU per call
+    uint64_t drain(EventSink& sink) override;
+    LossCounts losses() const override { return losses_; }
+    std::string function_name(uint64_t addr) const override;
+    std::string describe() const override { return "capture " + dir_; }
+    const nlohmann::json& meta() const { return meta_; }
+    uint64_t truncated_bytes() const { return truncated_; }
+
+private:
+    ReplaySource() = default;
+    bool step(EventSink& sink, uint64_t& n);
+
+    std::string dir_;
+    nlohmann::json meta_;
+    tep_handle* tep_ = nullptr;
+    std::unique_ptr<EventDecoder> decoder_;
+    std::vector<std::pair<int, FILE*>> files_;
+    std::vector<char> page_;
+    LossCounts losses_;
+    uint64_t truncated_ = 0;
+};
+
+}  // namespace hap

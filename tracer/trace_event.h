@@ -1,0 +1,50 @@
+// The decoded form of one trace record, the same whichever source produced it
+// (live tracefs, a recorded capture, or a synthetic test source).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace hap {
+
+enum class EventKind : uint8_t {
+    SyscallEnter,    // a = syscall number
+    ProcessFork,     // a = child tid, comm = child's comm
+    ProcessExit,     // comm = exiting task's comm
+    ProcessExec,     // comm = new comm
+    KvmExit,         // a = exit reason, b = isa (1 VMX, 2 SVM) when known
+    KvmHypercall,    // a = hypercall number
+    KvmPio,          // a = port, b = 0 read / 1 write
+    KvmMmio,         // a = guest physical address, b = type
+    FunctionEntry,   // a = function address (function tracer)
+    FuncGraphEntry,  // a = function address, b = depth
+    FuncGraphExit,   // a = function address, b = depth
+};
+
+// common_flags bits (kernel trace_entry flags). libtraceevent's enum lacks NMI
+// and BH_OFF, see TRACEFS-NOTES.md.
+inline constexpr unsigned kFlagHardirq = 0x08;
+inline constexpr unsigned kFlagSoftirq = 0x10;
+inline constexpr unsigned kFlagNmi = 0x40;
+inline constexpr unsigned kInterruptContext = kFlagHardirq | kFlagSoftirq | kFlagNmi;
+
+struct TraceEvent {
+    EventKind kind{};
+    int cpu = 0;
+    int pid = 0;  // thread id of the task that was current
+    unsigned flags = 0;
+    uint64_t ts = 0;
+    int64_t a = 0;
+    int64_t b = 0;
+    std::string_view comm;  // valid only during the callback
+};
+
+class EventSink {
+public:
+    virtual ~EventSink() = default;
+    virtual void on_event(const TraceEvent& ev) = 0;
+    // The kernel dropped records before this point on `cpu` (a gap, not a count).
+    virtual void on_gap(int /*cpu*/) {}
+};
+
+}  // namespace hap
