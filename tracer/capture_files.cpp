@@ -8,7 +8,7 @@ namespace hap {
 
 Expected<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const std::string& dir, const std::string& tracing_dir,
                                                                const std::vector<std::string>& systems,
-                                                               bool with_kallsyms) {
+                                                               bool with_kallsyms, int cpus) {
     if (auto st = make_dirs(dir + "/events"); !st) return st.error();
     for (const char* h : {"header_page", "header_event"}) {
         auto text = read_file(tracing_dir + "/events/" + h);
@@ -16,6 +16,10 @@ Expected<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const std::string
         if (auto st = write_file(dir + "/events/" + h, *text); !st) return st.error();
     }
     for (const auto& sys : systems) {
+        // libtracefs takes a directory for an event system only if it has an
+        // `enable` file, as in tracefs.
+        if (auto st = make_dirs(dir + "/events/" + sys); !st) return st.error();
+        if (auto st = write_file(dir + "/events/" + sys + "/enable", "0\n"); !st) return st.error();
         for (const auto& ev : list_dir(tracing_dir + "/events/" + sys)) {
             auto fmt = read_file(tracing_dir + "/events/" + sys + "/" + ev + "/format");
             if (!fmt) continue;  // "enable", "filter": files, not events
@@ -30,6 +34,9 @@ Expected<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const std::string
     }
     std::unique_ptr<CaptureWriter> w(new CaptureWriter());
     w->dir_ = dir;
+    // Every CPU gets its file, empty or not, so a replay sees the same CPUs.
+    for (int cpu = 0; cpu < cpus; ++cpu)
+        if (auto st = w->open_cpu(cpu); !st) return st.error();
     return w;
 }
 
@@ -37,13 +44,19 @@ CaptureWriter::~CaptureWriter() {
     for (auto& [cpu, f] : files_) std::fclose(f);
 }
 
-Status CaptureWriter::write_page(int cpu, const void* data, size_t size) {
+Status CaptureWriter::open_cpu(int cpu) {
     FILE*& f = files_[cpu];
-    if (!f) {
-        const std::string path = dir_ + "/cpu" + std::to_string(cpu) + ".raw";
-        f = std::fopen(path.c_str(), "wb");
-        if (!f) return errno_error("cannot create " + path);
-    }
+    if (f) return {};
+    const std::string cpu_dir = dir_ + "/per_cpu/cpu" + std::to_string(cpu);
+    if (auto st = make_dirs(cpu_dir); !st) return st;
+    f = std::fopen((cpu_dir + "/trace_pipe_raw").c_str(), "wb");
+    if (!f) return errno_error("cannot create " + cpu_dir + "/trace_pipe_raw");
+    return {};
+}
+
+Status CaptureWriter::write_page(int cpu, const void* data, size_t size) {
+    if (auto st = open_cpu(cpu); !st) return st;
+    FILE* f = files_[cpu];
     // Whole pages only, so a reader can step through the file page by page.
     static const std::vector<char> zeros(65536, 0);
     if (std::fwrite(data, 1, size, f) != size) return errno_error("cannot write capture page");

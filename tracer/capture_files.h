@@ -1,9 +1,10 @@
 // The on-disk form of a recorded capture, replayable on any machine:
 //   DIR/events/header_page, header_event, <system>/<event>/format
-//   DIR/cpuN.raw      the sub-buffers exactly as read from trace_pipe_raw
+//   DIR/per_cpu/cpuN/trace_pipe_raw   the sub-buffers exactly as read
 //   DIR/kallsyms      the traced kernel's symbols (function modes)
 //   DIR/meta.json     kernel, page size, cpus, modes, losses, traced tasks
-// It mirrors tracefs' own layout so libtracefs loads the formats unchanged.
+// It mirrors tracefs' own layout so libtracefs loads the formats unchanged
+// (it also insists on finding per_cpu/cpuN).
 #pragma once
 
 #include <cstdio>
@@ -22,7 +23,7 @@ public:
     // Copies header and format files of `systems` from tracing_dir into dir.
     static Expected<std::unique_ptr<CaptureWriter>> create(const std::string& dir, const std::string& tracing_dir,
                                                            const std::vector<std::string>& systems,
-                                                           bool with_kallsyms);
+                                                           bool with_kallsyms, int cpus);
     ~CaptureWriter();
     Status write_page(int cpu, const void* data, size_t size);
     // meta.json is written last: a capture without it is incomplete.
@@ -32,6 +33,7 @@ public:
     void set_page_size(size_t s) { page_size_ = s; }
 
 private:
+    Status open_cpu(int cpu);
     std::string dir_;
     size_t page_size_ = 4096;
     std::map<int, FILE*> files_;

@@ -31,13 +31,14 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
     if (auto ks = read_file(dir + "/kallsyms"); ks) tep_parse_kallsyms(src->tep_, ks->c_str());
     src->decoder_ = std::make_unique<EventDecoder>(src->tep_);
 
-    for (const auto& name : list_dir(dir)) {
-        if (name.rfind("cpu", 0) != 0 || name.size() < 8 || name.substr(name.size() - 4) != ".raw") continue;
-        int cpu = std::stoi(name.substr(3));
-        FILE* f = std::fopen((dir + "/" + name).c_str(), "rb");
-        if (!f) return errno_error("cannot open " + dir + "/" + name);
-        src->files_.emplace_back(cpu, f);
+    for (const auto& name : list_dir(dir + "/per_cpu")) {
+        if (name.rfind("cpu", 0) != 0) continue;
+        const std::string path = dir + "/per_cpu/" + name + "/trace_pipe_raw";
+        FILE* f = std::fopen(path.c_str(), "rb");
+        if (!f) return errno_error("cannot open " + path);
+        src->files_.emplace_back(std::atoi(name.c_str() + 3), f);
     }
+    if (src->files_.empty()) return Error{dir + " holds no per_cpu/cpuN/trace_pipe_raw data"};
     if (auto l = src->meta_.find("losses"); l != src->meta_.end()) {
         src->losses_.overrun = l->value("overrun", 0ull);
         src->losses_.dropped = l->value("dropped", 0ull);

@@ -181,6 +181,12 @@ std::vector<std::string> TraceSession::event_systems() const {
     return s;
 }
 
+int TraceSession::cpu_count() const {
+    int n = 0;
+    for (const auto& name : list_dir(buffer_dir_ + "/per_cpu")) n += name.rfind("cpu", 0) == 0;
+    return n;
+}
+
 void TraceSession::teardown() {
     (void)stop();
     if (instance_) {

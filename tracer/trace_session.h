@@ -48,6 +48,7 @@ public:
     // Event systems whose formats the decoder needs.
     std::vector<std::string> event_systems() const;
     bool uses_top_level() const { return instance_ == nullptr; }
+    int cpu_count() const;  // per-CPU buffers of this session
 
     // Removes instances of dead hap processes and restores their saved knobs.
     static std::vector<std::string> clean_stale(const std::string& tracing_dir, const std::string& state_dir);

@@ -186,7 +186,8 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
             if (!req.record_dir.empty()) {
                 auto w = CaptureWriter::create(req.record_dir + "/rep-" + std::to_string(rep), tracing_dir,
                                                (*session)->event_systems(), wanted.count(CaptureMode::Function) ||
-                                                                                wanted.count(CaptureMode::FunctionGraph));
+                                                                                wanted.count(CaptureMode::FunctionGraph),
+                                               (*session)->cpu_count());
                 if (!w) throw UserError("cannot record the capture: " + w.error().describe());
                 recorder = std::move(*w);
             }

@@ -1,0 +1,87 @@
+// Attribution and aggregation on a synthetic source (no kernel involved).
+#include <catch2/catch.hpp>
+
+#include "run_aggregate.h"
+#include "synthetic_source.h"
+
+using namespace hap;
+
+namespace {
+SyntheticEvent sys(int pid, int nr, unsigned flags = 0) { return {TraceEvent{EventKind::SyscallEnter, 0, pid, flags, 0, nr, 0, {}}, ""}; }
+SyntheticEvent fork_ev(int parent, int child, const char* comm) {
+    return {TraceEvent{EventKind::ProcessFork, 1, parent, 0, 0, child, 0, {}}, comm};
+}
+SyntheticEvent fn(int pid, int64_t addr, unsigned flags = 0) {
+    return {TraceEvent{EventKind::FuncGraphEntry, 0, pid, flags, 0, addr, 1, {}}, ""};
+}
+uint64_t count_of(const std::vector<Hit>& hits, SymbolKind k, Role r, const std::string& name) {
+    for (const auto& h : hits)
+        if (h.kind == k && h.role == r && h.name == name) return h.count;
+    return 0;
+}
+}  // namespace
+
+TEST_CASE("a child's role comes from its parent even when its records arrive first", "[aggregate]") {
+    TaskTable tasks;
+    tasks.seed(100, Role::Runtime, "runsc-sandbox");
+    RunAggregate agg(tasks);
+    // CPU 1's page (the child's read) decoded before CPU 0's fork record.
+    SyntheticSource src({sys(200, 0), sys(200, 0), fork_ev(100, 200, "exe"), sys(100, 1)});
+    CHECK(src.drain(agg) == 4);
+    auto hits = agg.hits();
+    CHECK(count_of(hits, SymbolKind::Syscall, Role::Runtime, "read") == 2);
+    CHECK(count_of(hits, SymbolKind::Syscall, Role::Runtime, "write") == 1);
+    CHECK(count_of(hits, SymbolKind::Syscall, Role::Unknown, "read") == 0);
+}
+
+TEST_CASE("discovery wins over inheritance, and strangers are unknown", "[aggregate]") {
+    TaskTable tasks;
+    tasks.seed(10, Role::Runtime, "shim");
+    tasks.seed(11, Role::Workload, "redis-server");
+    RunAggregate agg(tasks);
+    SyntheticSource src({fork_ev(10, 11, "redis-server"), sys(11, 232), sys(999, 232)});
+    src.drain(agg);
+    auto hits = agg.hits();
+    CHECK(count_of(hits, SymbolKind::Syscall, Role::Workload, "epoll_wait") == 1);
+    CHECK(count_of(hits, SymbolKind::Syscall, Role::Unknown, "epoll_wait") == 1);
+}
+
+TEST_CASE("function records in interrupt context are excluded and counted", "[aggregate]") {
+    TaskTable tasks;
+    tasks.seed(1, Role::Workload, "w");
+    RunAggregate agg(tasks);
+    SyntheticSource src({fn(1, 0x1000), fn(1, 0x2000, kFlagHardirq), fn(1, 0x3000, kFlagSoftirq),
+                         fn(1, 0x4000, kFlagNmi | kFlagHardirq), fn(1, 0x1000)});
+    src.drain(agg);
+    CHECK(agg.totals().interrupt_excluded == 3);
+    auto hits = agg.hits([](uint64_t a) { return a == 0x1000 ? std::string("do_sys_openat2") : std::string(); });
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].name == "do_sys_openat2");
+    CHECK(hits[0].count == 2);
+}
+
+TEST_CASE("memory follows distinct keys, not the number of events", "[aggregate]") {
+    TaskTable tasks;
+    tasks.seed(1, Role::Workload, "w");
+    RunAggregate agg(tasks);
+    std::vector<SyntheticEvent> evs;
+    for (int i = 0; i < 100000; ++i) evs.push_back(sys(1, i % 7));
+    SyntheticSource src(std::move(evs));
+    src.drain(agg);
+    CHECK(agg.totals().events == 100000);
+    CHECK(agg.distinct_keys() == 7);
+}
+
+TEST_CASE("kvm events become hypercall, exit reason and port hits", "[aggregate]") {
+    TaskTable tasks;
+    tasks.seed(5, Role::Vcpu, "CPU 0/KVM");
+    RunAggregate agg(tasks);
+    SyntheticSource src({{TraceEvent{EventKind::KvmExit, 0, 5, 0, 0, 0x081, 2, {}}, ""},
+                         {TraceEvent{EventKind::KvmHypercall, 0, 5, 0, 0, 5, 0, {}}, ""},
+                         {TraceEvent{EventKind::KvmPio, 0, 5, 0, 0, 0x3f8, 1, {}}, ""}});
+    src.drain(agg);
+    auto hits = agg.hits();
+    CHECK(count_of(hits, SymbolKind::ExitReason, Role::Vcpu, "svm:vmmcall") == 1);
+    CHECK(count_of(hits, SymbolKind::Hypercall, Role::Vcpu, "kick_cpu") == 1);
+    CHECK(count_of(hits, SymbolKind::Pio, Role::Vcpu, "0x3f8:out") == 1);
+}
