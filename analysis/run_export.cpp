@@ -50,6 +50,19 @@ void write_runs_csv(std::ostream& out, const std::vector<RunSummary>& runs) {
     for (const auto& s : runs) write_csv_row(out, run_csv_fields(s));
 }
 
+void write_runs_tsv(std::ostream& out, const std::vector<RunSummary>& runs) {
+    auto row = [&](std::vector<std::string> fields) {
+        for (size_t i = 0; i < fields.size(); ++i) {
+            for (char& c : fields[i])
+                if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+            out << (i ? "\t" : "") << fields[i];
+        }
+        out << "\n";
+    };
+    row(run_csv_header());
+    for (const auto& s : runs) row(run_csv_fields(s));
+}
+
 void write_runs_json(std::ostream& out, const std::vector<RunSummary>& runs) {
     nlohmann::json arr = nlohmann::json::array();
     const auto header = run_csv_header();

@@ -14,13 +14,13 @@ int cmd_export(const std::vector<std::string>& args) {
     bool all = false;
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
-        "format,f", po::value(&format)->default_value("csv"), "csv or json")(
+        "format,f", po::value(&format)->default_value("csv"), "csv, tsv or json")(
         "output,o", po::value(&output), "write to FILE instead of standard output")(
         "all", po::bool_switch(&all), "include running, aborted and failed runs (default: complete only)");
     po::variables_map vm;
-    if (!parse_options("export", "[--format csv|json] [options]", desc, args, vm)) return 0;
-    if (format != "csv" && format != "json")
-        throw UserError("unknown format '" + format + "'", "use --format csv or --format json", kExitUsage);
+    if (!parse_options("export", "[--format csv|tsv|json] [options]", desc, args, vm)) return 0;
+    if (format != "csv" && format != "tsv" && format != "json")
+        throw UserError("unknown format '" + format + "'", "use --format csv, tsv or json", kExitUsage);
     auto store = open_existing_store(db);
     RunFilter f;
     if (!all) f.status = "complete";
@@ -33,6 +33,7 @@ int cmd_export(const std::vector<std::string>& args) {
     }
     std::ostream& out = output.empty() ? std::cout : file;
     if (format == "csv") write_runs_csv(out, *runs);
+    else if (format == "tsv") write_runs_tsv(out, *runs);
     else write_runs_json(out, *runs);
     if (runs->empty()) std::cerr << "hapctl export: no " << (all ? "" : "complete ") << "runs in " << db << "\n";
     return 0;

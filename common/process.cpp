@@ -58,8 +58,12 @@ std::string argv_to_string(const Argv& argv) {
 }
 
 std::string CommandResult::summary() const {
-    std::string last = trim(err.empty() ? out : err);
-    if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
+    // All of stderr on one line: tools like docker put the cause first and
+    // a "see --help" line last.
+    std::string last;
+    for (const auto& line : split(trim(err.empty() ? out : err), '\n'))
+        if (!trim(line).empty()) last += (last.empty() ? "" : " / ") + trim(line);
+    if (last.size() > 400) last = last.substr(0, 400) + "...";
     std::string how = timed_out ? "timed out"
                       : signal  ? "killed by signal " + std::to_string(signal)
                                 : "exit " + std::to_string(exit_code);

@@ -21,7 +21,10 @@ DockerRunner::DockerRunner(const RunnerOptions& opts, const Workload& workload)
                         kExitUsage);
 }
 
-DockerRunner::~DockerRunner() { teardown(); }
+DockerRunner::~DockerRunner() {
+    teardown();
+    shutdown();
+}
 
 Argv DockerRunner::docker(Argv args) const {
     Argv argv = {"docker", "-H", host_};
@@ -104,6 +107,9 @@ void DockerRunner::teardown() noexcept {
         container_ = false;
     }
     if (link_) link_->teardown();
+}
+
+void DockerRunner::shutdown() noexcept {
     if (dockerd_) {
         dockerd_->stop();
         (void)run_command({"rm", "-rf", "--one-file-system", dockerd_->dir()});

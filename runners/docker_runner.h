@@ -27,6 +27,7 @@ public:
     Endpoint endpoint() const override;
     std::vector<SandboxTask> tasks() override;
     void teardown() noexcept override;
+    void shutdown() noexcept override;
 
     static constexpr const char* kOwnerLabel = "hap.owner";
 

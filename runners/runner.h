@@ -47,6 +47,9 @@ public:
     virtual std::vector<SandboxTask> tasks() = 0;
     // Stops and removes everything launch() made. Never throws; idempotent.
     virtual void teardown() noexcept = 0;
+    // Stops what prepare() started for all repetitions (a private engine).
+    // Never throws; idempotent. Destructors call teardown() and shutdown().
+    virtual void shutdown() noexcept {}
 };
 
 // Throws UserError for unknown runtimes or missing binaries, naming them.

@@ -106,7 +106,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     auto runner = make_runner(ro, *workload);
     if (::geteuid() != 0)
         throw UserError("hapctl measure needs root: it configures tracefs and starts container runtimes",
-                        "run it with sudo");
+                        "run it as root (sudo hapctl ...)");
     for (const auto& tool : workload->host_tools())
         if (!find_program(tool)) throw UserError("load generator " + tool + " not found", "run scripts/setup");
     const char* tdir = hap_tracefs_dir();
@@ -127,6 +127,11 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     for (const auto& line : TraceSession::clean_stale(tracing_dir, req.state_dir)) progress(line);
     for (const auto& line : clean_runner_leftovers(req.state_dir)) progress(line);
 
+    // Whatever prepare() starts (a private dockerd) stops on every way out.
+    struct Shutdown {
+        Runner& r;
+        ~Shutdown() { r.shutdown(); }
+    } shutdown_guard{*runner};
     MeasureResult result{runner->runtime(), runner->platform(), workload->name(), mode_str, runner->network(), {}};
     progress(fmt::format("preparing {} image for {}", workload->name(), runner->runtime()));
     runner->prepare();

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Bad input gets one clear line and a non-zero exit, and loses nothing.
+. "$(dirname "$0")/lib.sh"
+
+expect_fail 2 "unknown command 'mesure'" -- "$HAPCTL" mesure
+expect_fail 2 "unknown runtime 'lxc'" -- "$HAPCTL" measure --runtime lxc --workload redis --db "$work/a.db"
+expect_fail 2 "unknown workload 'mysql'" -- "$HAPCTL" measure --runtime runc --workload mysql --db "$work/a.db"
+expect_fail 2 "the option '--runtime' is required" -- "$HAPCTL" measure --workload redis
+expect_fail 2 "unknown capture mode 'syscall'" -- "$HAPCTL" measure --runtime runc --workload redis --mode syscall
+expect_fail 2 "unknown format 'xml'" -- "$HAPCTL" export --format xml --db "$work/a.db"
+expect_fail 1 "no database at" -- "$HAPCTL" runs --db "$work/none.db"
+[ ! -e "$work/none.db" ] && pass || fail "runs created a database it only had to read"
+
+# A corrupt store is refused and left as it was.
+head -c 8192 /dev/urandom >"$work/corrupt.db"
+sum=$(sha256sum <"$work/corrupt.db")
+expect_fail 1 "corrupt or not a SQLite file" -- "$HAPCTL" runs --db "$work/corrupt.db"
+expect_fail 1 "corrupt or not a SQLite file" -- "$HAPCTL" export --db "$work/corrupt.db"
+[ "$(sha256sum <"$work/corrupt.db")" = "$sum" ] && pass || fail "the corrupt database was modified"
+
+# Every command has --help, exit 0.
+for c in measure runs export doctor; do
+  "$HAPCTL" "$c" --help | grep -q "usage: hapctl $c" && pass || fail "$c --help"
+done
+"$HAPCTL" --help | grep -q measure && pass || fail "hapctl --help"
+
+if [ "$(id -u)" = 0 ]; then
+  # Unwritable database location.
+  expect_fail 1 "cannot open database|cannot be written" -- \
+    "$HAPCTL" measure --runtime runc --workload redis --mode syscalls --db /proc/hap/x.db
+  # Not root: refused before anything is touched.
+  if command -v setpriv >/dev/null; then
+    expect_fail 1 "needs root" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
+      "$HAPCTL" measure --runtime runc --workload redis --mode syscalls --db "$work/nobody.db"
+  fi
+  # Runtime binary missing: a PATH without /usr/sbin hides runc.
+  if [ ! -x /usr/bin/runc ] && [ ! -x /bin/runc ]; then
+    expect_fail 1 "runc is not installed" -- env PATH=/usr/bin:/bin \
+      "$HAPCTL" measure --runtime runc --workload redis --mode syscalls --db "$work/b.db"
+  fi
+  # function_graph on a kernel that refuses it: one line naming the reason,
+  # and no run stored as complete.
+  if ! grep -qw function_graph /sys/kernel/tracing/available_tracers 2>/dev/null; then
+    expect_fail 1 "function_graph cannot run here: the function_graph tracer is not available" -- \
+      "$HAPCTL" measure --runtime runc --workload redis --mode function_graph --db "$work/fg.db"
+    if [ -e "$work/fg.db" ]; then
+      [ "$(sql "$work/fg.db" "select count(*) from runs where status='complete'")" = 0 ] && pass ||
+        fail "a function_graph run was stored as complete"
+    else
+      pass
+    fi
+  else
+    echo "note: this kernel has function_graph; the refusal check does not apply"
+  fi
+else
+  echo "note: root-only error checks not run (not root)"
+fi
+finish

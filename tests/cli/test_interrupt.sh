@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SIGINT and SIGKILL during a measurement: the run is stored as aborted, no
+# tracefs instance survives the next start, no container or netns remains.
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v runc >/dev/null || skip "runc is not installed"
+command -v redis-benchmark >/dev/null || skip "redis-tools is not installed"
+tracing=/sys/kernel/tracing
+[ -d "$tracing/instances" ] || skip "tracefs is not mounted"
+
+# Starts a long measurement in the background; waits until it is tracing.
+start_measure() {
+  local db=$1 log=$2
+  "$HAPCTL" measure --runtime "${RUNTIME:-runc}" --workload redis --mode syscalls --duration 120 --db "$db" \
+    >"$log" 2>&1 &
+  measure_pid=$!
+  for _ in $(seq 600); do
+    grep -q "tracing, load" "$log" && return 0
+    kill -0 "$measure_pid" 2>/dev/null || { cat "$log"; return 1; }
+    sleep 0.2
+  done
+  return 1
+}
+
+leftovers_of() {  # names carrying the pid of hapctl $1
+  local p=$1
+  ls "$tracing/instances" | grep -x "hap_$p"
+  ip netns list | grep -E "^hap${p}[cw][0-9]+"
+  ls /run/hap/oci 2>/dev/null | grep "^hap-$p-"
+  pgrep -f "/run/hap/oci/hap-$p-" || true
+}
+
+# --- SIGINT: hapctl tears down itself.
+db=$work/int.db
+start_measure "$db" "$work/int.log" || { fail "measurement did not reach tracing"; finish; exit; }
+kill -INT "$measure_pid"
+wait "$measure_pid"; rc=$?
+[ "$rc" = 130 ] && pass || fail "SIGINT exit $rc, want 130: $(tail -3 "$work/int.log")"
+[ "$(sql "$db" "select status from runs")" = aborted ] && pass || fail "run not aborted: $(sql "$db" "select status, reason from runs")"
+[ -z "$(leftovers_of "$measure_pid")" ] && pass || fail "left after SIGINT: $(leftovers_of "$measure_pid")"
+
+# --- SIGKILL: nothing runs at exit; the next start cleans up.
+db=$work/kill.db
+start_measure "$db" "$work/kill.log" || { fail "measurement did not reach tracing"; finish; exit; }
+killed=$measure_pid
+kill -KILL "$killed"
+wait "$killed" 2>/dev/null
+[ "$(sql "$db" "select status from runs")" = running ] && pass || fail "before the next start the run should read running"
+[ -n "$(leftovers_of "$killed")" ] && pass || fail "SIGKILL left nothing: the test proves nothing"
+# The next start: a short measurement with the same store.
+"$HAPCTL" measure --runtime runc --workload redis --mode syscalls --duration 1 --db "$db" >"$work/next.log" 2>&1 ||
+  fail "the next measurement failed: $(tail -3 "$work/next.log")"
+[ "$(sql "$db" "select status from runs where id = 1")" = aborted ] && pass || fail "killed run not aborted"
+[ "$(sql "$db" "select status from runs where id = 2")" = complete ] && pass || fail "next run not complete"
+[ -z "$(leftovers_of "$killed")" ] && pass || fail "left after the next start: $(leftovers_of "$killed")"
+grep -q "left by a dead hapctl\|stale tracefs instance" "$work/next.log" && pass || fail "the next start did not say what it cleaned"
+finish
