@@ -19,5 +19,6 @@ int cmd_measure(const std::vector<std::string>& args);
 int cmd_runs(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
+int cmd_trace(const std::vector<std::string>& args);
 
 }  // namespace hap::cli

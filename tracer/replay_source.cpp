@@ -28,7 +28,7 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
     c_systems.push_back(nullptr);
     src->tep_ = hap_tracefs_load_events(dir.c_str(), c_systems.data());
     if (!src->tep_) return Error{"cannot load event formats from " + dir + "/events"};
-    if (auto ks = read_file(dir + "/kallsyms"); ks) tep_parse_kallsyms(src->tep_, ks->c_str());
+    if (auto ks = read_file(dir + "/kallsyms"); ks) src->kallsyms_ = Kallsyms::parse(*ks);
     src->decoder_ = std::make_unique<EventDecoder>(src->tep_);
 
     for (const auto& name : list_dir(dir + "/per_cpu")) {
@@ -87,8 +87,8 @@ uint64_t ReplaySource::drain(EventSink& sink) {
 
 
 std::string ReplaySource::function_name(uint64_t addr) const {
-    const char* name = tep_ ? tep_find_function(tep_, addr) : nullptr;
-    return name ? name : "";
+    // Never the replaying host's symbols: an address means nothing there.
+    return kallsyms_.lookup(addr);
 }
 
 }  // namespace hap

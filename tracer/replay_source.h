@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "event_decoder.h"
+#include "kallsyms.h"
 #include "trace_source.h"
 
 struct tep_handle;
@@ -41,6 +42,7 @@ private:
     std::vector<char> page_;
     LossCounts losses_;
     uint64_t truncated_ = 0;
+    Kallsyms kallsyms_;  // the recorded kernel's, when the capture has them
 };
 
 }  // namespace hap

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +46,15 @@ struct MeasureResult {
     std::string runtime, platform, workload, modes, network;
     std::vector<RepResult> reps;
 };
+
+struct RunStart;
+class Store;
+
+// A run record with a fresh uuid and this host's and kernel's facts.
+RunStart new_run_start(const std::string& tracing_dir);
+// Opens (creating or migrating) the store a run is written to; reports runs
+// of dead writers it marked aborted through `progress`.
+std::unique_ptr<Store> open_store_for_run(const std::string& path, const std::function<void(const std::string&)>& progress);
 
 // Progress lines go to `progress` (stderr in hapctl). Throws UserError on the
 // first failure, after storing that run as failed or aborted.

@@ -1,0 +1,161 @@
+#include "capture.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "capture_files.h"
+#include "interrupt.h"
+#include "live_source.h"
+#include "procfs.h"
+#include "run_aggregate.h"
+#include "trace_session.h"
+#include "tracefs_shim.h"
+
+namespace hap {
+namespace {
+
+// Streams the per-CPU buffers on a thread of its own while the work runs.
+class Collector {
+public:
+    Collector(TraceSource& src, EventSink& sink) : src_(src), sink_(sink) {
+        thread_ = std::thread([this] {
+            while (!stop_.load()) {
+                if (src_.pump(sink_) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        });
+    }
+    ~Collector() { finish(); }
+    void finish() {
+        stop_.store(true);
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    TraceSource& src_;
+    EventSink& sink_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+void seed(TaskTable& table, const TracedTask& t) {
+    auto role = parse_role(t.role);
+    for (pid_t tid : thread_ids(t.pid)) table.seed(tid, role.value_or(Role::Unknown), task_comm(tid));
+}
+
+RunOutcome to_outcome(const RunAggregate& agg, const TaskTable& tasks, const TraceSource& src) {
+    RunOutcome o;
+    for (const auto& h : agg.hits([&](uint64_t a) { return src.function_name(a); })) {
+        StoredHit s;
+        s.kind = symbol_kind_name(h.kind);
+        s.role = role_name(h.role);
+        s.raw = h.name;
+        s.normalized = h.kind == SymbolKind::Function ? normalize_function(h.name) : h.name;
+        s.count = h.count;
+        o.hits.push_back(std::move(s));
+    }
+    for (const auto& [tid, t] : tasks.tasks())
+        o.tasks.push_back(StoredTask{tid, t.parent, role_name(tasks.role_of(tid)), t.comm, t.seeded});
+    o.events = agg.totals().events;
+    o.interrupt_excluded = agg.totals().interrupt_excluded;
+    o.gaps = agg.totals().gaps;
+    o.lost_events = src.losses().total();
+    return o;
+}
+
+}  // namespace
+
+std::string require_tracefs() {
+    const char* dir = hap_tracefs_dir();
+    if (!dir) throw UserError("tracefs is not mounted", "mount -t tracefs nodev /sys/kernel/tracing (scripts/setup does)");
+    return dir;
+}
+
+std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::string& tracing_dir) {
+    auto modes = parse_modes(spec);
+    if (!modes) throw UserError(modes.error().message, "", kExitUsage);
+    auto probed = probe_modes(tracing_dir);
+    std::set<CaptureMode> wanted = modes->empty() ? resolve_auto(probed) : *modes;
+    if (wanted.empty()) throw UserError("this kernel allows no capture mode hap knows", "see `hapctl doctor`");
+    require_modes(wanted, probed);
+    return wanted;
+}
+
+CaptureResult capture_run(const CaptureRequest& req) {
+    SessionConfig sc;
+    sc.modes = req.modes;
+    sc.buffer_kb_per_cpu = req.buffer_kb;
+    sc.state_dir = req.state_dir;
+    for (const auto& t : req.tasks) sc.pids.push_back(t.pid);
+    auto session = TraceSession::open(sc);
+    if (!session) throw UserError("cannot set up tracing: " + session.error().describe());
+
+    std::unique_ptr<CaptureWriter> recorder;
+    if (!req.record_dir.empty()) {
+        const bool functions = req.modes.count(CaptureMode::Function) || req.modes.count(CaptureMode::FunctionGraph);
+        auto w = CaptureWriter::create(req.record_dir, req.tracing_dir, (*session)->event_systems(), functions,
+                                       (*session)->cpu_count());
+        if (!w) throw UserError("cannot record the capture: " + w.error().describe());
+        recorder = std::move(*w);
+    }
+    auto source = LiveSource::open(**session, recorder.get());
+    if (!source) throw UserError("cannot read trace buffers: " + source.error().describe());
+
+    TaskTable table;
+    for (const auto& t : req.tasks) seed(table, t);
+    RunAggregate aggregate(table);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<TracedTask> late;
+    {
+        Collector collector(**source, aggregate);
+        if (auto st = (*session)->start(); !st) throw UserError("cannot start tracing: " + st.error().describe());
+        if (req.rediscover) {
+            for (const auto& t : req.rediscover()) {
+                bool known = false;
+                for (const auto& s : req.tasks) known = known || s.pid == t.pid;
+                if (known) continue;
+                (void)(*session)->add_pid(t.pid);
+                late.push_back(t);
+            }
+        }
+        if (req.while_tracing) req.while_tracing();  // a throw unwinds through the collector and session
+        (void)(*session)->stop();
+        collector.finish();
+    }
+    (*source)->drain(aggregate);
+    (*source)->close();
+    for (const auto& t : late) seed(table, t);
+
+    CaptureResult r;
+    r.outcome = to_outcome(aggregate, table, **source);
+    r.outcome.trace_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (recorder) {
+        nlohmann::json meta = req.record_meta;
+        meta["modes"] = modes_to_string(req.modes);
+        meta["events"] = r.outcome.events;
+        const LossCounts l = (*source)->losses();
+        meta["losses"] = {{"overrun", l.overrun}, {"dropped", l.dropped}, {"commit_overrun", l.commit_overrun}};
+        meta["tasks"] = nlohmann::json::array();
+        for (const auto& t : r.outcome.tasks)
+            if (t.discovered) meta["tasks"].push_back({{"tid", t.tid}, {"role", t.role}, {"comm", t.comm}});
+        if (auto st = recorder->finish(meta); !st) throw UserError("cannot finish the capture: " + st.error().describe());
+    }
+    return r;
+}
+
+OutcomeFigures figures_of(const RunOutcome& o) {
+    std::map<std::string, std::set<std::string>> all;
+    std::map<std::string, std::map<std::string, std::set<std::string>>> role;
+    for (const auto& h : o.hits) {
+        all[h.kind].insert(h.normalized);
+        role[h.kind][h.role].insert(h.normalized);
+    }
+    OutcomeFigures f;
+    for (const auto& [k, s] : all) f.unique[k] = static_cast<int64_t>(s.size());
+    for (const auto& [k, roles] : role)
+        for (const auto& [r, s] : roles) f.by_role[k][r] = static_cast<int64_t>(s.size());
+    return f;
+}
+
+}  // namespace hap

@@ -1,0 +1,63 @@
+// The capture core shared by `measure` (a sandbox under load) and `trace`
+// (any command): set up the session for the given tasks, stream and fold the
+// per-CPU buffers on a thread while `while_tracing` runs, then drain and
+// return what the store needs. Tracefs is restored on every way out.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "capture_mode.h"
+#include "store.h"
+
+namespace hap {
+
+struct TracedTask {
+    pid_t pid;          // every thread of it is traced and seeded
+    std::string role;   // workload, runtime, vmm, vcpu, backend
+};
+
+struct CaptureRequest {
+    std::set<CaptureMode> modes;
+    std::string tracing_dir;
+    std::string state_dir = "/run/hap";
+    unsigned buffer_kb = 16384;
+    std::vector<TracedTask> tasks;
+    // Called once tracing is on: tasks that appeared since `tasks` was taken.
+    std::function<std::vector<TracedTask>()> rediscover;
+    // The measured work (load generator, the command itself). Tracing stops
+    // when it returns, or throws.
+    std::function<void()> while_tracing;
+    std::string record_dir;     // "" = keep no raw capture
+    nlohmann::json record_meta;  // merged into the capture's meta.json
+};
+
+struct CaptureResult {
+    RunOutcome outcome;  // hits, tasks, events, losses, trace_seconds
+};
+
+// Throws UserError when tracing cannot be set up or read.
+CaptureResult capture_run(const CaptureRequest& req);
+
+// `--mode` as given ("auto" or a list) resolved against this kernel; throws a
+// UserError that names the reason when a requested mode is refused here.
+std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::string& tracing_dir);
+
+// Tracefs mount point or a UserError with the fix.
+std::string require_tracefs();
+
+// Unique symbols of each kind in a run, overall and per role, for progress
+// lines and the result tables.
+struct OutcomeFigures {
+    std::map<std::string, int64_t> unique;                            // kind -> n
+    std::map<std::string, std::map<std::string, int64_t>> by_role;    // kind -> role -> n
+};
+OutcomeFigures figures_of(const RunOutcome& o);
+
+}  // namespace hap

@@ -1,0 +1,27 @@
+#include <catch2/catch.hpp>
+
+#include "kallsyms.h"
+
+using namespace hap;
+
+TEST_CASE("addresses resolve to the enclosing text symbol of the recorded kernel", "[kallsyms]") {
+    auto k = Kallsyms::parse(
+        "ffffffff81000000 T _stext\n"
+        "ffffffff81001000 t do_one_initcall\n"
+        "ffffffff81002000 D some_data\n"
+        "ffffffff81003000 T __x64_sys_read\n"
+        "ffffffffc0a01000 t svm_vcpu_run\t[kvm_amd]\n"
+        "garbage line\n");
+    CHECK(k.size() == 4);
+    CHECK(k.lookup(0xffffffff81003010) == "__x64_sys_read");
+    CHECK(k.lookup(0xffffffff81001fff) == "do_one_initcall");
+    CHECK(k.lookup(0xffffffff81002010) == "do_one_initcall");  // data symbols are not functions
+    CHECK(k.lookup(0xffffffffc0a01234) == "svm_vcpu_run");
+    CHECK(k.lookup(0x1000) == "");
+}
+
+TEST_CASE("kallsyms read without privilege (all zero) resolves nothing", "[kallsyms]") {
+    auto k = Kallsyms::parse("0000000000000000 T _stext\n0000000000000000 T vfs_read\n");
+    CHECK(k.size() == 0);
+    CHECK(k.lookup(0xffffffff81000000) == "");
+}
