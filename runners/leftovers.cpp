@@ -1,8 +1,10 @@
 #include "leftovers.h"
 
 #include <signal.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <regex>
 #include <thread>
 
@@ -28,6 +30,19 @@ std::vector<pid_t> processes_mentioning(const std::string& needle) {
     for (pid_t p : all_pids())
         if (p != ::getpid() && task_cmdline(p).find(needle) != std::string::npos) out.push_back(p);
     return out;
+}
+
+// Mounts at or below `dir` (dockerd leaves netns bind mounts), deepest first.
+void unmount_below(const std::string& dir) {
+    auto mounts = read_file("/proc/self/mounts");
+    if (!mounts) return;
+    std::vector<std::string> points;
+    for (const auto& line : split(*mounts, '\n')) {
+        auto f = split(line, ' ');
+        if (f.size() > 1 && (f[1] == dir || f[1].rfind(dir + "/", 0) == 0)) points.push_back(f[1]);
+    }
+    std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    for (const auto& p : points) ::umount2(p.c_str(), MNT_DETACH);
 }
 
 }  // namespace
@@ -79,7 +94,7 @@ std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
             }
         }
         for (pid_t p : processes_mentioning(dir)) kill_tree(p);
-        (void)run_command({"umount", "-R", "-l", dir + "/exec"});
+        unmount_below(dir);
         (void)run_command({"rm", "-rf", "--one-file-system", dir});
         done.push_back("stopped private dockerd " + name + " left by a dead hapctl");
     }
