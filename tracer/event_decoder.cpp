@@ -29,6 +29,7 @@ std::string_view read_string(tep_format_field* f, const void* data, int size) {
 }  // namespace
 
 EventDecoder::EventDecoder(tep_handle* tep) : tep_(tep), kbuf_(tep_kbuffer(tep)) {
+    same_endian_ = tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep);
     add("raw_syscalls", "sys_enter", EventKind::SyscallEnter, "id", nullptr, nullptr);
     add("sched", "sched_process_fork", EventKind::ProcessFork, "child_pid", "parent_pid", "child_comm");
     add("sched", "sched_process_exit", EventKind::ProcessExit, "pid", nullptr, "comm");
@@ -46,26 +47,62 @@ EventDecoder::~EventDecoder() {
     if (kbuf_) kbuffer_free(kbuf_);
 }
 
-void EventDecoder::add(const char* system, const char* name, EventKind kind, const char* a,
-                       const char* b, const char* comm) {
+EventDecoder::NumberAt EventDecoder::number_at(tep_format_field* f) {
+    NumberAt n;
+    if (!f || (f->flags & TEP_FIELD_IS_ARRAY) || (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8))
+        return n;
+    n.offset = f->offset;
+    n.size = f->size;
+    n.is_signed = f->flags & TEP_FIELD_IS_SIGNED;
+    return n;
+}
+
+inline int64_t EventDecoder::read(const NumberAt& n, const void* data, int size) {
+    if (!n.present() || n.offset + n.size > size) return 0;
+    const unsigned char* p = static_cast<const unsigned char*>(data) + n.offset;
+    switch (n.size) {
+        case 1: { uint8_t v; std::memcpy(&v, p, 1); return n.is_signed ? int8_t(v) : v; }
+        case 2: { uint16_t v; std::memcpy(&v, p, 2); return n.is_signed ? int16_t(v) : v; }
+        case 4: { uint32_t v; std::memcpy(&v, p, 4); return n.is_signed ? int32_t(v) : int64_t(v); }
+        default: { int64_t v; std::memcpy(&v, p, 8); return v; }
+    }
+}
+
+void EventDecoder::add(const char* system, const char* name, EventKind kind, const char* a, const char* b,
+                       const char* comm) {
     tep_event* ev = tep_find_event_by_name(tep_, system, name);
-    if (!ev) return;  // not in this kernel or not loaded: events of it are skipped
-    Spec s{kind};
-    if (a) s.a = tep_find_field(ev, a);
-    if (b) s.b = tep_find_field(ev, b);
+    if (!ev || ev->id < 0) return;  // not in this kernel or not loaded: events of it are skipped
+    if (!type_.present()) {
+        type_ = number_at(tep_find_common_field(ev, "common_type"));
+        pid_ = number_at(tep_find_common_field(ev, "common_pid"));
+        flags_ = number_at(tep_find_common_field(ev, "common_flags"));
+    }
+    Spec s;
+    s.known = true;
+    s.kind = kind;
+    if (a) s.field_a = tep_find_field(ev, a);
+    if (b) s.field_b = tep_find_field(ev, b);
+    s.a = number_at(s.field_a);
+    s.b = number_at(s.field_b);
     if (comm) s.comm = tep_find_field(ev, comm);
-    if (a && !s.a) return;  // a format without the key field is not one we understand
-    specs_[ev->id] = s;
+    if (a && !s.a.present()) return;  // a format without the key field is not one we understand
+    if (static_cast<size_t>(ev->id) >= by_type_.size()) by_type_.resize(static_cast<size_t>(ev->id) + 1);
+    by_type_[static_cast<size_t>(ev->id)] = s;
 }
 
 uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, EventSink& sink) {
     if (!kbuf_ || size == 0) return 0;
-    // kbuffer wants a writable sub-buffer of its own size; pages from a capture
-    // file are const and may be short at the end of a flush.
+    // kbuffer reads past `size` up to its sub-buffer size: a short page (the
+    // end of a flush) is copied into a zeroed buffer first. kbuffer only reads
+    // the page when the endianness matches, so a whole page is used in place.
     const size_t subbuf = static_cast<size_t>(kbuffer_subbuffer_size(kbuf_));
-    scratch_.assign(std::max(size, subbuf), 0);
-    std::memcpy(scratch_.data(), page, size);
-    if (kbuffer_load_subbuffer(kbuf_, scratch_.data()) < 0) return 0;
+    void* load = const_cast<void*>(page);
+    if (size < subbuf || !same_endian_ || !type_.present()) {
+        scratch_.assign(std::max(size, subbuf), 0);
+        std::memcpy(scratch_.data(), page, size);
+        load = scratch_.data();
+    }
+    if (kbuffer_load_subbuffer(kbuf_, load) < 0) return 0;
     if (kbuffer_missed_events(kbuf_)) sink.on_gap(cpu);
 
     uint64_t delivered = 0;
@@ -76,22 +113,36 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
         rec.ts = ts;
         rec.data = data;
         rec.size = kbuffer_event_size(kbuf_);
-        tep_event* ev = tep_find_event_by_record(tep_, &rec);
-        auto it = ev ? specs_.find(ev->id) : specs_.end();
-        if (it == specs_.end()) {
+        const Spec* sp = nullptr;
+        if (same_endian_ && type_.present()) {
+            const int64_t type = read(type_, data, rec.size);
+            if (type >= 0 && static_cast<size_t>(type) < by_type_.size()) sp = &by_type_[static_cast<size_t>(type)];
+        } else if (tep_event* ev = tep_find_event_by_record(tep_, &rec); ev && ev->id >= 0 &&
+                                                                      static_cast<size_t>(ev->id) < by_type_.size()) {
+            sp = &by_type_[static_cast<size_t>(ev->id)];
+        }
+        if (!sp || !sp->known) {
             ++skipped_;
             continue;
         }
-        const Spec& s = it->second;
+        const Spec& s = *sp;
         TraceEvent out;
         out.kind = s.kind;
         out.cpu = cpu;
         out.ts = ts;
-        out.pid = tep_data_pid(tep_, &rec);
-        out.flags = static_cast<unsigned>(tep_data_flags(tep_, &rec));
-        unsigned long long v = 0;
-        if (s.a && tep_read_number_field(s.a, data, &v) == 0) out.a = static_cast<int64_t>(v);
-        if (s.b && tep_read_number_field(s.b, data, &v) == 0) out.b = static_cast<int64_t>(v);
+        if (same_endian_) {
+            out.pid = static_cast<int>(read(pid_, data, rec.size));
+            out.flags = static_cast<unsigned>(read(flags_, data, rec.size));
+            out.a = read(s.a, data, rec.size);
+            out.b = read(s.b, data, rec.size);
+        } else {
+            // A capture from a machine of the other byte order: the library swaps.
+            out.pid = tep_data_pid(tep_, &rec);
+            out.flags = static_cast<unsigned>(tep_data_flags(tep_, &rec));
+            unsigned long long v = 0;
+            if (s.field_a && tep_read_number_field(s.field_a, data, &v) == 0) out.a = static_cast<int64_t>(v);
+            if (s.field_b && tep_read_number_field(s.field_b, data, &v) == 0) out.b = static_cast<int64_t>(v);
+        }
         if (s.comm) out.comm = read_string(s.comm, data, rec.size);
         if (s.kind == EventKind::ProcessExec) {
             // filename is a path; the task's comm becomes its last component.

@@ -31,18 +31,33 @@ public:
     uint64_t skipped() const { return skipped_; }
 
 private:
+    // Where a number lives in a record: read at a fixed offset, since the
+    // format is fixed for the whole capture (tep_read_number_field costs a
+    // library call per field per record).
+    struct NumberAt {
+        int offset = -1;
+        int size = 0;
+        bool is_signed = false;
+        bool present() const { return offset >= 0; }
+    };
     struct Spec {
-        EventKind kind;
-        tep_format_field* a = nullptr;
-        tep_format_field* b = nullptr;
+        bool known = false;
+        EventKind kind{};
+        NumberAt a, b;
+        tep_format_field* field_a = nullptr;  // for captures of the other byte order
+        tep_format_field* field_b = nullptr;
         tep_format_field* comm = nullptr;  // fixed char array or __data_loc string
     };
     void add(const char* system, const char* name, EventKind kind, const char* a, const char* b,
              const char* comm);
+    static NumberAt number_at(tep_format_field* f);
+    static inline int64_t read(const NumberAt& n, const void* data, int size) __attribute__((always_inline));
 
     tep_handle* tep_;
     kbuffer* kbuf_;
-    std::unordered_map<int, Spec> specs_;  // by event id
+    bool same_endian_ = true;
+    NumberAt type_, pid_, flags_;   // common_type, common_pid, common_flags
+    std::vector<Spec> by_type_;     // indexed by event id
     std::vector<unsigned char> scratch_;
     uint64_t skipped_ = 0;
 };

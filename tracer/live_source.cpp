@@ -1,5 +1,6 @@
 #include "live_source.h"
 
+#include "event_formats.h"
 #include "files.h"
 #include "tracefs_shim.h"
 
@@ -12,12 +13,9 @@ namespace hap {
 Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session, CaptureWriter* recorder) {
     std::unique_ptr<LiveSource> src(new LiveSource(session));
     src->recorder_ = recorder;
-    std::vector<std::string> systems = session.event_systems();
-    std::vector<const char*> c_systems;
-    for (const auto& s : systems) c_systems.push_back(s.c_str());
-    c_systems.push_back(nullptr);
-    src->tep_ = hap_tracefs_load_events(session.tracing_dir().c_str(), c_systems.data());
-    if (!src->tep_) return errno_error("cannot load event formats from " + session.tracing_dir());
+    auto tep = load_event_formats(session.tracing_dir(), session.event_systems());
+    if (!tep) return tep.error();
+    src->tep_ = *tep;
     src->decoder_ = std::make_unique<EventDecoder>(src->tep_);
 
     for (const auto& name : list_dir(session.buffer_dir() + "/per_cpu")) {
@@ -80,8 +78,12 @@ std::string LiveSource::describe() const {
 
 
 std::string LiveSource::function_name(uint64_t addr) const {
-    const char* name = tep_ ? tep_find_function(tep_, addr) : nullptr;
-    return name ? name : "";
+    // Read once, when the first function hit is named (function modes only).
+    if (!kallsyms_) {
+        auto text = read_file("/proc/kallsyms");
+        kallsyms_ = Kallsyms::parse(text ? *text : "");
+    }
+    return kallsyms_->lookup(addr);
 }
 
 }  // namespace hap

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "capture_files.h"
 #include "event_decoder.h"
+#include "kallsyms.h"
 #include "trace_session.h"
 #include "trace_source.h"
 
@@ -42,6 +44,7 @@ private:
     std::vector<std::pair<int, tracefs_cpu*>> cpus_;
     std::vector<char> page_;
     uint64_t pages_ = 0;
+    mutable std::optional<Kallsyms> kallsyms_;
 };
 
 }  // namespace hap

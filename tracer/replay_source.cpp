@@ -1,8 +1,13 @@
 #include "replay_source.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "capture_files.h"
 #include "files.h"
-#include "tracefs_shim.h"
+#include "event_formats.h"
 
 extern "C" {
 #include <event-parse.h>
@@ -18,25 +23,38 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
     src->meta_ = *meta;
     size_t page_size = src->meta_.value("page_size", 0);
     if (page_size < 64 || page_size > (1u << 20)) return Error{dir + "/meta.json: implausible page_size"};
-    src->page_.resize(page_size);
+    src->page_size_ = page_size;
 
     std::vector<std::string> systems;
     for (const auto& s : list_dir(dir + "/events"))
         if (path_exists(dir + "/events/" + s) && s != "header_page" && s != "header_event") systems.push_back(s);
-    std::vector<const char*> c_systems;
-    for (const auto& s : systems) c_systems.push_back(s.c_str());
-    c_systems.push_back(nullptr);
-    src->tep_ = hap_tracefs_load_events(dir.c_str(), c_systems.data());
-    if (!src->tep_) return Error{"cannot load event formats from " + dir + "/events"};
+    auto tep = load_event_formats(dir, systems);
+    if (!tep) return tep.error();
+    src->tep_ = *tep;
     if (auto ks = read_file(dir + "/kallsyms"); ks) src->kallsyms_ = Kallsyms::parse(*ks);
     src->decoder_ = std::make_unique<EventDecoder>(src->tep_);
 
     for (const auto& name : list_dir(dir + "/per_cpu")) {
         if (name.rfind("cpu", 0) != 0) continue;
         const std::string path = dir + "/per_cpu/" + name + "/trace_pipe_raw";
-        FILE* f = std::fopen(path.c_str(), "rb");
-        if (!f) return errno_error("cannot open " + path);
-        src->files_.emplace_back(std::atoi(name.c_str() + 3), f);
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return errno_error("cannot open " + path);
+        struct stat st {};
+        ::fstat(fd, &st);
+        CpuFile cf{std::atoi(name.c_str() + 3)};
+        cf.size = static_cast<size_t>(st.st_size);
+        if (cf.size > 0) {
+            void* m = ::mmap(nullptr, cf.size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m == MAP_FAILED) {
+                Error e = errno_error("cannot map " + path);
+                ::close(fd);
+                return e;
+            }
+            ::madvise(m, cf.size, MADV_SEQUENTIAL);
+            cf.data = static_cast<const char*>(m);
+        }
+        ::close(fd);
+        src->files_.push_back(cf);
     }
     if (src->files_.empty()) return Error{dir + " holds no per_cpu/cpuN/trace_pipe_raw data"};
     if (auto l = src->meta_.find("losses"); l != src->meta_.end()) {
@@ -48,26 +66,30 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
 }
 
 ReplaySource::~ReplaySource() {
-    for (auto& [cpu, f] : files_)
-        if (f) std::fclose(f);
+    for (auto& f : files_)
+        if (f.data) ::munmap(const_cast<char*>(f.data), f.size);
     if (tep_) tep_free(tep_);
 }
 
 bool ReplaySource::step(EventSink& sink, uint64_t& n) {
     bool any = false;
-    for (auto& [cpu, f] : files_) {
-        if (!f) continue;
-        size_t got = std::fread(page_.data(), 1, page_.size(), f);
-        if (got == page_.size()) {
-            n += decoder_->decode_page(page_.data(), got, cpu, sink);
+    for (auto& f : files_) {
+        if (f.next >= f.size) continue;
+        if (f.size - f.next >= page_size_) {
+            n += decoder_->decode_page(f.data + f.next, page_size_, f.cpu, sink);
+            f.next += page_size_;
+            // Drop what was decoded from this process's memory every 4 MiB:
+            // replay memory stays flat however long the capture is.
+            constexpr size_t kRelease = 4u << 20;
+            if (f.next % kRelease < page_size_ && f.next >= kRelease)
+                ::madvise(const_cast<char*>(f.data) + (f.next / kRelease - 1) * kRelease, kRelease, MADV_DONTNEED);
             any = true;
             continue;
         }
         // A short last page means the capture was cut off: count it, never
         // decode half a page.
-        truncated_ += got;
-        std::fclose(f);
-        f = nullptr;
+        truncated_ += f.size - f.next;
+        f.next = f.size;
     }
     return any;
 }

@@ -2,7 +2,6 @@
 // decoder as a live run: the unit tests' way to real kernel data.
 #pragma once
 
-#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -38,8 +37,15 @@ private:
     nlohmann::json meta_;
     tep_handle* tep_ = nullptr;
     std::unique_ptr<EventDecoder> decoder_;
-    std::vector<std::pair<int, FILE*>> files_;
-    std::vector<char> page_;
+    // Each CPU's file mapped whole: pages are decoded in place, no copy
+    // through read(). `next` is the offset of the next page.
+    struct CpuFile {
+        int cpu;
+        const char* data = nullptr;
+        size_t size = 0, next = 0;
+    };
+    std::vector<CpuFile> files_;
+    size_t page_size_ = 0;
     LossCounts losses_;
     uint64_t truncated_ = 0;
     Kallsyms kallsyms_;  // the recorded kernel's, when the capture has them

@@ -35,7 +35,12 @@ void RunAggregate::on_event(const TraceEvent& ev) {
 
 std::vector<Hit> RunAggregate::hits(const std::function<std::string(uint64_t)>& function_name) const {
     std::map<std::tuple<SymbolKind, Role, std::string>, uint64_t> folded;
-    for (const auto& [k, n] : counts_) {
+    counts_.for_each([&](uint64_t hi, uint64_t lo, uint64_t n) {
+        struct {
+            SymbolKind kind;
+            pid_t tid;
+            int64_t id, sub;
+        } k{SymbolKind(hi >> 56), pid_t(uint32_t(hi >> 16)), int64_t(lo), int64_t(hi & 0xffff)};
         std::string name;
         switch (k.kind) {
             case SymbolKind::Syscall: name = syscall_name(k.id); break;
@@ -64,7 +69,7 @@ std::vector<Hit> RunAggregate::hits(const std::function<std::string(uint64_t)>& 
             }
         }
         folded[{k.kind, tasks_.role_of(k.tid), name}] += n;
-    }
+    });
     std::vector<Hit> out;
     out.reserve(folded.size());
     for (auto& [k, n] : folded) out.push_back(Hit{std::get<0>(k), std::get<1>(k), std::get<2>(k), n});

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "flat_counter.h"
 #include "symbol_names.h"
 #include "task_table.h"
 #include "trace_event.h"
@@ -40,24 +40,18 @@ public:
     size_t distinct_keys() const { return counts_.size(); }
 
 private:
-    struct Key {
-        SymbolKind kind;
-        pid_t tid;
-        int64_t id;
-        int64_t sub;
-        bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-        size_t operator()(const Key& k) const {
-            uint64_t h = static_cast<uint64_t>(k.id) * 0x9E3779B97F4A7C15ull;
-            h ^= (static_cast<uint64_t>(k.tid) << 8 | static_cast<uint64_t>(k.kind)) + 0x632BE59BD9B4E019ull + (h << 6);
-            return h ^ static_cast<uint64_t>(k.sub);
-        }
-    };
-    void add(SymbolKind kind, pid_t tid, int64_t id, int64_t sub = 0) { ++counts_[Key{kind, tid, id, sub}]; }
+    // Key packing: hi = kind (8 bits) | tid (32) | sub (16), lo = id. `sub`
+    // is a small qualifier (pio direction, mmio type, VMX/SVM); the kind
+    // byte keeps hi from ever being all ones, FlatCounter's empty mark.
+    static uint64_t pack_hi(SymbolKind kind, pid_t tid, int64_t sub) {
+        return uint64_t(kind) << 56 | uint64_t(uint32_t(tid)) << 16 | (uint64_t(sub) & 0xffff);
+    }
+    void add(SymbolKind kind, pid_t tid, int64_t id, int64_t sub = 0) {
+        counts_.add(pack_hi(kind, tid, sub), static_cast<uint64_t>(id));
+    }
 
     TaskTable& tasks_;
-    std::unordered_map<Key, uint64_t, KeyHash> counts_;
+    FlatCounter counts_;
     CaptureTotals totals_;
 };
 

@@ -1,0 +1,65 @@
+// Counts per 128-bit key in one flat, linearly probed array: the hot path of
+// aggregation runs once per trace record, and std::unordered_map's node per
+// key and pointer chase cost a quarter of replay time (scripts/bench).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace hap {
+
+class FlatCounter {
+public:
+    struct Slot {
+        uint64_t hi = kEmpty, lo = 0, count = 0;
+    };
+
+    void add(uint64_t hi, uint64_t lo) {
+        // Records come in bursts of one thread and symbol: try the last slot.
+        if (last_ < slots_.size() && slots_[last_].hi == hi && slots_[last_].lo == lo) {
+            ++slots_[last_].count;
+            return;
+        }
+        if ((used_ + 1) * 10 > slots_.size() * 7) grow();
+        Slot& s = find(slots_, hi, lo);
+        if (s.hi == kEmpty) {
+            s.hi = hi;
+            s.lo = lo;
+            ++used_;
+        }
+        ++s.count;
+        last_ = static_cast<size_t>(&s - slots_.data());
+    }
+    size_t size() const { return used_; }
+    template <class F>
+    void for_each(F&& f) const {
+        for (const Slot& s : slots_)
+            if (s.hi != kEmpty) f(s.hi, s.lo, s.count);
+    }
+
+private:
+    static constexpr uint64_t kEmpty = ~uint64_t{0};  // never a real `hi` (see RunAggregate)
+
+    static Slot& find(std::vector<Slot>& slots, uint64_t hi, uint64_t lo) {
+        const size_t mask = slots.size() - 1;
+        uint64_t h = (hi ^ (lo * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+        for (size_t i = static_cast<size_t>(h >> 20) & mask;; i = (i + 1) & mask) {
+            Slot& s = slots[i];
+            if (s.hi == kEmpty || (s.hi == hi && s.lo == lo)) return s;
+        }
+    }
+    void grow() {
+        std::vector<Slot> bigger(slots_.empty() ? 256 : slots_.size() * 2);
+        for (const Slot& s : slots_)
+            if (s.hi != kEmpty) find(bigger, s.hi, s.lo) = s;
+        slots_.swap(bigger);
+        last_ = ~size_t{0};
+    }
+
+    std::vector<Slot> slots_;
+    size_t used_ = 0;
+    size_t last_ = ~size_t{0};
+};
+
+}  // namespace hap
