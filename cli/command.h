@@ -20,5 +20,13 @@ int cmd_runs(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_doctor(const std::vector<std::string>& args);
 int cmd_trace(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
+int cmd_chart(const std::vector<std::string>& args);
+int cmd_diff(const std::vector<std::string>& args);
+int cmd_check(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
+int cmd_complexity(const std::vector<std::string>& args);
+int cmd_lab(const std::vector<std::string>& args);
 
 }  // namespace hap::cli

@@ -8,6 +8,13 @@ const std::vector<Command>& commands() {
         {"trace", "store the host kernel surface of any command, start to exit", cmd_trace},
         {"runs", "list stored runs", cmd_runs},
         {"export", "write stored runs as CSV or JSON", cmd_export},
+        {"compare", "measure a runtime x workload matrix, N reps a cell; resumable", cmd_compare},
+        {"report", "HAP figures per cell: n, mean, sd, min, max, 95% CI, union", cmd_report},
+        {"chart", "bars per runtime and workload, and HAP vs throughput (gnuplot)", cmd_chart},
+        {"diff", "functions and syscalls added and removed between two run sets", cmd_diff},
+        {"check", "CI gate: fail when a candidate widens the HAP beyond a threshold", cmd_check},
+        {"merge", "combine databases without duplicating hosts, kernels or runs", cmd_merge},
+        {"complexity", " import or export a kernel's cyclomatic complexity table (HAP_cc)", cmd_complexity},
         {"doctor", "tell what this host can measure, and why not", cmd_doctor},
     };
     return table;

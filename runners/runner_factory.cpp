@@ -1,10 +1,11 @@
 #include "docker_runner.h"
+#include "native_runner.h"
 #include "oci_runner.h"
 #include "runner.h"
 
 namespace hap {
 
-std::vector<std::string> known_runtimes() { return {"runc", "crun", "runsc", "gvisor", "docker", "docker:runsc"}; }
+std::vector<std::string> known_runtimes() { return {"runc", "crun", "runsc", "gvisor", "docker", "docker:runsc", "native"}; }
 
 std::unique_ptr<Runner> make_runner(const RunnerOptions& in, const Workload& workload) {
     RunnerOptions opts = in;
@@ -16,6 +17,7 @@ std::unique_ptr<Runner> make_runner(const RunnerOptions& in, const Workload& wor
                             "install it with scripts/setup (Debian package " + opts.runtime + ")");
         return std::make_unique<OciRunner>(opts, workload, *bin);
     }
+    if (opts.runtime == "native") return std::make_unique<NativeRunner>(opts, workload);
     if (opts.runtime == "docker" || opts.runtime.rfind("docker:", 0) == 0) return std::make_unique<DockerRunner>(opts, workload);
     if (opts.runtime == "kata" || opts.runtime == "nabla")
         throw UserError(opts.runtime + " is not supported on this host yet",

@@ -316,4 +316,142 @@ Expected<std::vector<StoredTask>> Store::tasks(int64_t run_id) {
     });
 }
 
+Expected<std::vector<KernelRecord>> Store::kernels() {
+    return guarded(path(), [&] {
+        auto q = db_.prepare("SELECT release, version, arch, traceable_functions FROM kernels ORDER BY id");
+        std::vector<KernelRecord> out;
+        while (q.step())
+            out.push_back(KernelRecord{q.text_at(0), q.text_at(1), q.text_at(2),
+                                       q.is_null(3) ? std::nullopt : std::optional<int64_t>(q.int_at(3))});
+        return out;
+    });
+}
+
+Status Store::import_complexity(const std::string& release, const std::vector<std::pair<std::string, int64_t>>& rows,
+                                const std::string& source) {
+    return guarded_void(path(), [&] {
+        sql::Transaction tx(db_);
+        db_.prepare("DELETE FROM complexity_tables WHERE kernel_release = ?1").bind(1, release).step();
+        auto t = db_.prepare("INSERT INTO complexity_tables (kernel_release, source, imported_at) VALUES (?1, ?2, ?3)");
+        t.bind(1, release).bind(2, source).bind(3, utc_now_iso8601()).step();
+        // A name defined more than once (static functions in several files)
+        // keeps its highest complexity: HAP_cc never understates.
+        auto ins = db_.prepare(
+            "INSERT INTO complexity (kernel_release, function, complexity) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (kernel_release, function) DO UPDATE SET complexity = max(complexity, excluded.complexity)");
+        for (const auto& [fn, cc] : rows) {
+            ins.bind(1, release).bind(2, fn).bind(3, cc);
+            ins.step();
+            ins.reset();
+        }
+        tx.commit();
+    });
+}
+
+Expected<std::map<std::string, int64_t>> Store::complexity(const std::string& release) {
+    return guarded(path(), [&] {
+        auto q = db_.prepare("SELECT function, complexity FROM complexity WHERE kernel_release = ?1");
+        q.bind(1, release);
+        std::map<std::string, int64_t> out;
+        while (q.step()) out.emplace(q.text_at(0), q.int_at(1));
+        return out;
+    });
+}
+
+Expected<MergeCounts> Store::merge_from(const std::string& src_path) {
+    auto counts = guarded(path(), [&]() -> MergeCounts {
+        db_.prepare("ATTACH DATABASE ?1 AS src").bind(1, src_path).step();
+        struct Detach {
+            sql::Database& db;
+            ~Detach() {
+                try {
+                    db.exec("DETACH DATABASE src");
+                } catch (const sql::DbError&) {
+                }
+            }
+        } detach{db_};
+        // Statements are scoped: a pending one would lock the DROP TABLEs below.
+        const int64_t v = [&] {
+            auto version = db_.prepare("PRAGMA src.user_version");
+            version.step();
+            return version.int_at(0);
+        }();
+        if (v == 0) throw sql::DbError{src_path + " is not a hap database (no hap schema version)", SQLITE_NOTADB};
+        if (v > static_cast<int64_t>(std::size(kMigrations)))
+            throw sql::DbError{src_path + " has schema version " + std::to_string(v) + ", newer than this hap knows",
+                               SQLITE_ERROR};
+        auto changes = [&] {
+            auto c = db_.prepare("SELECT changes()");
+            c.step();
+            return c.int_at(0);
+        };
+        MergeCounts n;
+        sql::Transaction tx(db_);
+        db_.exec(
+            "INSERT INTO main.hosts (machine_id, hostname, cpus, memory_kb) "
+            "SELECT machine_id, hostname, cpus, memory_kb FROM src.hosts "
+            "WHERE machine_id NOT IN (SELECT machine_id FROM main.hosts)");
+        n.hosts = changes();
+        db_.exec(
+            "INSERT INTO main.kernels (release, version, arch, traceable_functions) "
+            "SELECT release, version, arch, traceable_functions FROM src.kernels s WHERE NOT EXISTS "
+            "(SELECT 1 FROM main.kernels k WHERE k.release = s.release AND k.version = s.version AND k.arch = s.arch)");
+        n.kernels = changes();
+        db_.exec(
+            "INSERT INTO main.symbols (kind, raw, normalized) SELECT kind, raw, normalized FROM src.symbols WHERE 1 "
+            "ON CONFLICT (kind, raw) DO NOTHING");
+        n.symbols = changes();
+        db_.exec("DROP TABLE IF EXISTS temp.merge_runs");
+        // A run still `running` in the source belongs to a writer elsewhere: not ours to copy.
+        db_.exec(
+            "CREATE TEMP TABLE merge_runs AS SELECT id AS src_id, uuid FROM src.runs "
+            "WHERE status != 'running' AND uuid NOT IN (SELECT uuid FROM main.runs)");
+        n.runs_skipped = [&] {
+            auto skipped = db_.prepare("SELECT (SELECT count(*) FROM src.runs) - (SELECT count(*) FROM temp.merge_runs)");
+            skipped.step();
+            return skipped.int_at(0);
+        }();
+        db_.exec(
+            "INSERT INTO main.runs (uuid, host_id, kernel_id, runtime, platform, workload, image, mode, network, "
+            "repetition, status, reason, owner_pid, boot_id, started_at, ended_at, trace_seconds, load_seconds, events, "
+            "lost_events, interrupt_excluded, gaps, throughput, throughput_unit, settings) "
+            "SELECT r.uuid, "
+            "(SELECT h2.id FROM src.hosts h1 JOIN main.hosts h2 ON h2.machine_id = h1.machine_id WHERE h1.id = r.host_id), "
+            "(SELECT k2.id FROM src.kernels k1 JOIN main.kernels k2 ON k2.release = k1.release AND "
+            "k2.version = k1.version AND k2.arch = k1.arch WHERE k1.id = r.kernel_id), "
+            "r.runtime, r.platform, r.workload, r.image, r.mode, r.network, r.repetition, r.status, r.reason, NULL, "
+            "r.boot_id, r.started_at, r.ended_at, r.trace_seconds, r.load_seconds, r.events, r.lost_events, "
+            "r.interrupt_excluded, r.gaps, r.throughput, r.throughput_unit, r.settings "
+            "FROM src.runs r JOIN temp.merge_runs t ON t.src_id = r.id ORDER BY r.id");
+        n.runs = changes();
+        db_.exec(
+            "INSERT INTO main.hits (run_id, role, symbol_id, count) "
+            "SELECT m.id, h.role, ms.id, h.count FROM src.hits h JOIN temp.merge_runs t ON t.src_id = h.run_id "
+            "JOIN main.runs m ON m.uuid = t.uuid JOIN src.symbols ss ON ss.id = h.symbol_id "
+            "JOIN main.symbols ms ON ms.kind = ss.kind AND ms.raw = ss.raw");
+        db_.exec(
+            "INSERT INTO main.run_tasks (run_id, tid, parent, role, comm, source) "
+            "SELECT m.id, k.tid, k.parent, k.role, k.comm, k.source FROM src.run_tasks k "
+            "JOIN temp.merge_runs t ON t.src_id = k.run_id JOIN main.runs m ON m.uuid = t.uuid");
+        if (v >= 2) {
+            db_.exec("DROP TABLE IF EXISTS temp.merge_cc");
+            db_.exec(
+                "CREATE TEMP TABLE merge_cc AS SELECT kernel_release FROM src.complexity_tables "
+                "WHERE kernel_release NOT IN (SELECT kernel_release FROM main.complexity_tables)");
+            db_.exec(
+                "INSERT INTO main.complexity_tables SELECT * FROM src.complexity_tables "
+                "WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_cc)");
+            n.complexity_tables = changes();
+            db_.exec(
+                "INSERT INTO main.complexity SELECT * FROM src.complexity "
+                "WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_cc)");
+            db_.exec("DROP TABLE temp.merge_cc");
+        }
+        db_.exec("DROP TABLE temp.merge_runs");
+        tx.commit();
+        return n;
+    });
+    return counts;
+}
+
 }  // namespace hap

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,7 +16,7 @@
 
 namespace hap {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct HostRecord {
     std::string machine_id, hostname;
@@ -70,6 +71,11 @@ struct RunFilter {
     std::vector<int64_t> ids;
 };
 
+// What `merge_from` added (and found already present) in the destination.
+struct MergeCounts {
+    int64_t hosts = 0, kernels = 0, symbols = 0, runs = 0, runs_skipped = 0, complexity_tables = 0;
+};
+
 // Unique symbols of one kind reached by one role of one run ("*" = all roles).
 struct UniqueCount {
     std::string kind, role;
@@ -89,6 +95,21 @@ public:
     Expected<std::vector<UniqueCount>> unique_counts(int64_t run_id);
     Expected<std::vector<StoredHit>> hits(int64_t run_id);
     Expected<std::vector<StoredTask>> tasks(int64_t run_id);
+    // Kernels known to the store, with their count of traceable functions.
+    Expected<std::vector<KernelRecord>> kernels();
+
+    // Complexity tables (HAP_cc), one per kernel release. Importing replaces
+    // the release's table; an absent table reads back as an empty map.
+    Status import_complexity(const std::string& kernel_release, const std::vector<std::pair<std::string, int64_t>>& rows,
+                             const std::string& source);
+    Expected<std::map<std::string, int64_t>> complexity(const std::string& kernel_release);
+
+    // Copies every run of the hap database at `src_path` that this store does
+    // not hold yet (runs are identified by uuid), with its host, kernel,
+    // symbols, hits and tasks, and complexity tables of releases not present,
+    // in one transaction. The source is opened read-only and never migrated.
+    Expected<MergeCounts> merge_from(const std::string& src_path);
+
     // How many runs open() marked aborted because their writer had died.
     int recovered_aborted() const { return recovered_; }
     const std::string& path() const { return db_.path(); }

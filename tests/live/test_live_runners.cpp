@@ -60,6 +60,11 @@ void check_complete(const MeasureResult& r, const std::string& db) {
     REQUIRE(runs->size() == 1);
     CHECK(runs->at(0).status == "complete");
     CHECK(runs->at(0).lost_events.has_value());
+    // Syscall records are never in interrupt context: a non-zero count here
+    // means records were decoded as the wrong event.
+    REQUIRE(runs->at(0).interrupt_excluded.has_value());
+    CHECK(*runs->at(0).interrupt_excluded == 0);
+    CHECK(*runs->at(0).events == static_cast<int64_t>(r.reps[0].events));
 }
 
 }  // namespace

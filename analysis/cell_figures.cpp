@@ -1,0 +1,147 @@
+#include "cell_figures.h"
+
+#include <algorithm>
+
+#include "run_summary.h"
+
+namespace hap {
+
+std::string CellKey::label() const { return runtime + (platform.empty() ? "" : "/" + platform) + " " + workload; }
+
+std::optional<double> Cell::traceable_share() const {
+    const FigureStat* fn = figure("hap_fn");
+    if (!fn || !traceable_functions || *traceable_functions <= 0) return std::nullopt;
+    return fn->stat.mean / static_cast<double>(*traceable_functions);
+}
+
+const FigureStat* Cell::figure(const std::string& name) const {
+    auto it = figures.find(name);
+    return it == figures.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>& headline_figures() {
+    static const std::vector<std::string> names = {"hap_fn", "hap_cc", "hap_sys", "hap_hc", "backend"};
+    return names;
+}
+
+std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode, const std::vector<StoredHit>& hits) {
+    std::map<std::string, std::set<std::string>> sets;
+    const auto kinds = kinds_captured(mode);
+    auto captured = [&](const char* k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
+    // Captured figures exist even when nothing was reached: 0 is a result.
+    auto declare = [&](const std::string& fig) {
+        sets[fig];
+        for (const auto& role : kRoles) sets[fig + ":" + role];
+    };
+    if (captured("function")) {
+        declare("hap_fn");
+        sets["backend"];
+    }
+    if (captured("syscall")) declare("hap_sys");
+    if (captured("hypercall")) declare("hap_hc");
+    for (const auto& h : hits) {
+        std::string fig, name = h.normalized;
+        if (h.kind == "function") fig = "hap_fn";
+        else if (h.kind == "syscall") fig = "hap_sys";
+        else if (h.kind == "hypercall" || h.kind == "exit_reason") {
+            fig = "hap_hc";
+            name = h.kind + ":" + h.normalized;
+        }
+        if (fig.empty() || !sets.count(fig)) continue;  // a kind the mode did not capture
+        sets[fig].insert(name);
+        sets[fig + ":" + h.role].insert(name);
+        if (fig == "hap_fn" && h.role == "backend") sets["backend"].insert(name);
+    }
+    return sets;
+}
+
+Expected<std::vector<RunSets>> load_run_sets(Store& store, const RunSelection& sel) {
+    RunFilter filter;
+    filter.status = "complete";
+    if (!sel.runtime.empty()) filter.runtime = sel.runtime;
+    if (!sel.workload.empty()) filter.workload = sel.workload;
+    auto runs = store.runs(filter);
+    if (!runs) return runs.error();
+    std::vector<RunSets> out;
+    for (auto& r : *runs) {
+        if (!sel.kernel.empty() && r.kernel_release != sel.kernel) continue;
+        if (!sel.mode.empty() && r.mode != sel.mode) continue;
+        if (!sel.platform.empty() && r.platform != sel.platform) continue;
+        auto hits = store.hits(r.id);
+        if (!hits) return hits.error();
+        out.push_back(RunSets{r, figure_sets(r.mode, *hits)});
+    }
+    return out;
+}
+
+HapCc hap_cc(const std::set<std::string>& functions, const std::map<std::string, int64_t>& table) {
+    HapCc cc;
+    for (const auto& f : functions) {
+        auto it = table.find(f);
+        if (it == table.end()) ++cc.unmatched;
+        else cc.sum += it->second;
+    }
+    return cc;
+}
+
+Expected<std::vector<Cell>> compute_cells(const std::vector<RunSets>& runs, const CellOptions& options) {
+    std::map<CellKey, std::vector<const RunSets*>> groups;
+    for (const auto& r : runs) {
+        if (r.run.status != "complete") continue;
+        groups[CellKey{r.run.runtime, r.run.platform, r.run.workload, r.run.kernel_release, r.run.mode}].push_back(&r);
+    }
+    std::vector<Cell> cells;
+    for (const auto& [key, members] : groups) {
+        Cell c;
+        c.key = key;
+        std::map<std::string, std::vector<double>> values;
+        std::vector<double> tp;
+        for (const RunSets* r : members) {
+            c.run_ids.push_back(r->run.id);
+            for (const auto& [fig, names] : r->names) {
+                values[fig].push_back(static_cast<double>(names.size()));
+                c.unions[fig].insert(names.begin(), names.end());
+            }
+            if (r->run.throughput) {
+                tp.push_back(*r->run.throughput);
+                c.throughput_unit = r->run.throughput_unit;
+            }
+        }
+        for (const auto& [fig, v] : values) c.figures[fig] = FigureStat{describe(v), static_cast<int64_t>(c.unions[fig].size())};
+        if (!tp.empty()) c.throughput = describe(tp);
+        if (auto t = options.traceable.find(key.kernel); t != options.traceable.end()) c.traceable_functions = t->second;
+        if (options.complexity && c.unions.count("hap_fn")) {
+            auto table = options.complexity->find(key.kernel);
+            if (table == options.complexity->end() || table->second.empty())
+                return Error{"no complexity table for kernel " + key.kernel + ", so HAP_cc cannot be computed"};
+            std::vector<double> cc;
+            for (const RunSets* r : members) cc.push_back(static_cast<double>(hap_cc(r->names.at("hap_fn"), table->second).sum));
+            c.figures["hap_cc"] = FigureStat{describe(cc), hap_cc(c.unions["hap_fn"], table->second).sum};
+        }
+        cells.push_back(std::move(c));
+    }
+    return cells;
+}
+
+Expected<std::vector<Cell>> load_cells(Store& store, const RunSelection& selection, bool with_cc) {
+    auto runs = load_run_sets(store, selection);
+    if (!runs) return runs.error();
+    CellOptions opts;
+    auto kernels = store.kernels();
+    if (!kernels) return kernels.error();
+    for (const auto& k : *kernels)
+        if (k.traceable_functions) opts.traceable[k.release] = *k.traceable_functions;
+    ComplexityTables tables;
+    if (with_cc) {
+        for (const auto& r : *runs) {
+            if (tables.count(r.run.kernel_release)) continue;
+            auto t = store.complexity(r.run.kernel_release);
+            if (!t) return t.error();
+            tables[r.run.kernel_release] = std::move(*t);
+        }
+        opts.complexity = &tables;
+    }
+    return compute_cells(*runs, opts);
+}
+
+}  // namespace hap

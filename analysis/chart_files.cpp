@@ -1,0 +1,166 @@
+#include "chart_files.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "files.h"
+
+namespace hap {
+namespace {
+
+std::string figure_title(const std::string& fig) {
+    if (fig == "hap_fn") return "HAP_fn: unique host kernel functions";
+    if (fig == "hap_sys") return "HAP_sys: unique host syscalls";
+    if (fig == "hap_hc") return "HAP_hc: unique hypercalls + VM exit reasons";
+    if (fig == "hap_cc") return "HAP_cc: summed cyclomatic complexity";
+    if (fig == "backend") return "backend: unique functions of backend tasks";
+    return fig;
+}
+
+const char* errors_name(ErrorBars e) {
+    return e == ErrorBars::ci95 ? "95% CI" : e == ErrorBars::sd ? "±1 sd" : "min..max";
+}
+
+std::pair<double, double> error_range(const Stat& s, ErrorBars e) {
+    if (e == ErrorBars::minmax) return {s.min, s.max};
+    if (e == ErrorBars::sd) return s.sd ? std::pair{s.mean - *s.sd, s.mean + *s.sd} : std::pair{s.mean, s.mean};
+    return s.ci_low ? std::pair{*s.ci_low, *s.ci_high} : std::pair{s.mean, s.mean};
+}
+
+std::string runtime_label(const CellKey& k) { return k.runtime + (k.platform.empty() ? "" : "/" + k.platform); }
+
+std::string quoted(const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? '\'' : c;
+    return q + "\"";
+}
+
+// The cells that have the figure; they must share one kernel and one mode.
+Expected<std::vector<const Cell*>> chart_cells(const std::vector<Cell>& cells, const std::string& fig,
+                                               std::string& kernel, std::string& mode) {
+    std::vector<const Cell*> out;
+    std::set<std::string> kernels, modes;
+    for (const auto& c : cells) {
+        if (!c.figure(fig)) continue;
+        out.push_back(&c);
+        kernels.insert(c.key.kernel);
+        modes.insert(c.key.mode);
+    }
+    if (out.empty()) return Error{"no complete run has the figure " + fig};
+    if (kernels.size() > 1) return Error{"the runs span " + std::to_string(kernels.size()) + " kernels; chart one with --kernel"};
+    if (modes.size() > 1) return Error{"the runs were captured in " + std::to_string(modes.size()) + " different modes; chart one with --mode"};
+    kernel = *kernels.begin();
+    mode = *modes.begin();
+    return out;
+}
+
+ChartFiles files_for(const std::string& prefix, const std::string& name) {
+    const std::string base = prefix + "-" + name;
+    return {base + ".dat", base + ".gp", base + ".png", base + ".svg"};
+}
+
+std::string base_name(const std::string& p) { return std::filesystem::path(p).filename().string(); }
+
+std::string terminals(const ChartFiles& f, const std::string& plot) {
+    // The script runs from its own directory, so paths in it are bare names.
+    return fmt::format(
+        "set terminal pngcairo size 1100,600 font \"sans,11\" noenhanced\nset output \"{}\"\n{}"
+        "set terminal svg size 1100,600 font \"sans,11\" noenhanced dynamic\nset output \"{}\"\nreplot\nunset output\n",
+        base_name(f.png), plot, base_name(f.svg));
+}
+
+Status write_pair(const ChartFiles& f, const std::string& dat, const std::string& gp) {
+    if (auto st = write_file(f.dat, dat); !st) return st;
+    return write_file(f.gp, gp);
+}
+
+}  // namespace
+
+std::string bar_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec) {
+    std::vector<std::string> workloads, runtimes;
+    std::map<std::pair<std::string, std::string>, const Cell*> at;
+    for (const auto& c : cells) {
+        if (!c.figure(spec.figure)) continue;
+        const std::string rt = runtime_label(c.key);
+        if (std::find(workloads.begin(), workloads.end(), c.key.workload) == workloads.end()) workloads.push_back(c.key.workload);
+        if (std::find(runtimes.begin(), runtimes.end(), rt) == runtimes.end()) runtimes.push_back(rt);
+        at[{c.key.workload, rt}] = &c;
+    }
+    std::string dat = fmt::format("# {} (mean, then {} low and high), columns per runtime; n per cell in the comment\nworkload", spec.figure, errors_name(spec.errors));
+    for (const auto& rt : runtimes) dat += " " + quoted(rt) + " low high";
+    dat += "\n";
+    for (const auto& w : workloads) {
+        dat += quoted(w);
+        std::string ns;
+        for (const auto& rt : runtimes) {
+            auto it = at.find({w, rt});
+            if (it == at.end()) {
+                dat += " ? ? ?";
+                ns += " -";
+                continue;
+            }
+            const Stat& s = it->second->figure(spec.figure)->stat;
+            auto [lo, hi] = error_range(s, spec.errors);
+            dat += fmt::format(" {:.3f} {:.3f} {:.3f}", s.mean, lo, hi);
+            ns += " " + std::to_string(s.n);
+        }
+        dat += "  # n:" + ns + "\n";
+    }
+    return dat;
+}
+
+Expected<ChartFiles> write_bar_chart(const std::vector<Cell>& cells, const ChartSpec& spec) {
+    std::string kernel, mode;
+    auto chosen = chart_cells(cells, spec.figure, kernel, mode);
+    if (!chosen) return chosen.error();
+    std::set<std::string> runtimes;
+    for (const Cell* c : *chosen) runtimes.insert(runtime_label(c->key));
+    const ChartFiles f = files_for(spec.prefix, "bars");
+    const std::string plot = fmt::format(
+        "set title \"{} (mean, error bars {})\\nLinux {}, mode {}\"\n"
+        "set datafile missing \"?\"\n"
+        "set style data histograms\n"
+        "set style histogram errorbars gap 1 lw 1.5\n"
+        "set style fill solid 0.75 border -1\n"
+        "set key outside right top\n"
+        "set grid ytics\nset yrange [0:*]\nset offsets 0, 0, graph 0.12, 0\nset xtics nomirror\nset ylabel \"{}\"\n"
+        "plot for [i=0:{}] \"{}\" using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnheader(2+3*i)\n",
+        figure_title(spec.figure), errors_name(spec.errors), kernel, mode, spec.figure, runtimes.size() - 1, base_name(f.dat));
+    if (auto st = write_pair(f, bar_chart_data(cells, spec), terminals(f, plot)); !st) return st.error();
+    return f;
+}
+
+Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const ChartSpec& spec) {
+    std::string kernel, mode;
+    auto chosen = chart_cells(cells, spec.figure, kernel, mode);
+    if (!chosen) return chosen.error();
+    std::string unit;
+    std::string dat = fmt::format("# cell, throughput mean, low, high, {} mean, low, high ({})\n", spec.figure, errors_name(spec.errors));
+    int points = 0;
+    for (const Cell* c : *chosen) {
+        if (!c->throughput) continue;
+        unit = c->throughput_unit;
+        const Stat& h = c->figure(spec.figure)->stat;
+        auto [tlo, thi] = error_range(*c->throughput, spec.errors);
+        auto [hlo, hhi] = error_range(h, spec.errors);
+        dat += fmt::format("{} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f}\n", quoted(c->key.label()), c->throughput->mean, tlo,
+                           thi, h.mean, hlo, hhi);
+        ++points;
+    }
+    if (points == 0) return Error{"no complete run with " + spec.figure + " recorded a throughput"};
+    const ChartFiles f = files_for(spec.prefix, "tradeoff");
+    const std::string plot = fmt::format(
+        "set title \"Security against performance: {} vs throughput (error bars {})\\nLinux {}, mode {}\"\n"
+        "set xlabel \"throughput ({}), higher is faster\"\nset ylabel \"{}, lower is a smaller attack profile\"\n"
+        "set grid\nset xrange [0:*]\nset yrange [0:*]\nset offsets 0, graph 0.15, graph 0.1, 0\nunset key\n"
+        "plot \"{}\" using 2:5:3:4:6:7 with xyerrorbars pt 7 ps 1.2 lc rgb \"#4477aa\", \\\n"
+        "     \"\" using 2:5:1 with labels offset 0,1.2 font \",10\"\n",
+        spec.figure, errors_name(spec.errors), kernel, mode, unit.empty() ? "per second" : unit, spec.figure, base_name(f.dat));
+    if (auto st = write_pair(f, dat, terminals(f, plot)); !st) return st.error();
+    return f;
+}
+
+}  // namespace hap

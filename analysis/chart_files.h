@@ -1,0 +1,37 @@
+// The data and gnuplot scripts behind `hapctl chart`. Each chart is PREFIX-NAME
+// .dat + .gp, and the script renders PREFIX-NAME.png (pngcairo) and .svg, so a
+// researcher can restyle it by editing the .gp and running gnuplot again.
+//   bars:     grouped bars of a figure per workload (groups) and runtime
+//             (bars), with error bars, like the published HAP charts;
+//   tradeoff: the figure against throughput, one labelled point per cell.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cell_figures.h"
+
+namespace hap {
+
+enum class ErrorBars { ci95, sd, minmax };
+
+struct ChartSpec {
+    std::string figure = "hap_fn";
+    ErrorBars errors = ErrorBars::ci95;
+    std::string prefix;  // path without extension, e.g. results/hap
+};
+
+struct ChartFiles {
+    std::string dat, gp, png, svg;
+};
+
+// Errors: no cell has the figure, or the cells span several kernels or
+// modes (a chart shows one kernel and one mode).
+Expected<ChartFiles> write_bar_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
+Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
+
+// The bars' .dat content (for tests): one row per workload, three columns
+// (mean, low, high) per runtime, "?" where a cell is missing.
+std::string bar_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec);
+
+}  // namespace hap

@@ -1,0 +1,68 @@
+#include "regression_check.h"
+
+namespace hap {
+
+bool CheckResult::passed() const {
+    if (!missing.empty()) return false;
+    for (const auto& c : cells)
+        if (c.regression) return false;
+    return true;
+}
+
+Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const std::vector<Cell>& candidate,
+                                       double max_increase_pct, const std::string& figure) {
+    if (baseline.empty()) return Error{"the baseline has no complete runs"};
+    if (candidate.empty()) return Error{"the candidate has no complete runs"};
+    auto same_cell = [](const CellKey& a, const CellKey& b) {
+        return a.runtime == b.runtime && a.platform == b.platform && a.workload == b.workload;
+    };
+    CheckResult result;
+    for (const auto& base : baseline) {
+        const Cell* match = nullptr;
+        std::string other_mode;
+        for (const auto& cand : candidate) {
+            if (!same_cell(base.key, cand.key)) continue;
+            if (cand.key.mode != base.key.mode) {
+                other_mode = cand.key.mode;
+                continue;
+            }
+            if (match)
+                return Error{"the candidate holds " + base.key.label() + " on more than one kernel (" + match->key.kernel +
+                             ", " + cand.key.kernel + "); select one with --kernel"};
+            match = &cand;
+        }
+        if (!match) {
+            if (!other_mode.empty())
+                return Error{base.key.label() + ": the baseline was captured in mode " + base.key.mode +
+                             ", the candidate in mode " + other_mode + "; runs of different modes cannot be compared"};
+            result.missing.push_back(base.key.label() + " (" + base.key.mode + ")");
+            continue;
+        }
+        std::string fig = figure;
+        if (fig.empty()) fig = base.figure("hap_fn") ? "hap_fn" : "hap_sys";
+        const FigureStat* b = base.figure(fig);
+        const FigureStat* c = match->figure(fig);
+        if (!b || !c) return Error{base.key.label() + ": figure " + fig + " was not captured in mode " + base.key.mode};
+        CellVerdict v;
+        v.baseline = base.key;
+        v.candidate = match->key;
+        v.figure = fig;
+        v.before = b->stat.mean;
+        v.after = c->stat.mean;
+        v.n_before = b->stat.n;
+        v.n_after = c->stat.n;
+        if (b->stat.mean > 0) v.increase_pct = (c->stat.mean - b->stat.mean) / b->stat.mean * 100.0;
+        v.regression = v.increase_pct ? *v.increase_pct > max_increase_pct : c->stat.mean > 0;
+        if (auto bu = base.unions.find(fig), cu = match->unions.find(fig); bu != base.unions.end() && cu != match->unions.end()) {
+            for (const auto& n : cu->second)
+                if (!bu->second.count(n)) v.added.push_back(n);
+            for (const auto& n : bu->second)
+                if (!cu->second.count(n)) v.removed.push_back(n);
+        }
+        result.cells.push_back(std::move(v));
+    }
+    if (result.cells.empty()) return Error{"the baseline and the candidate have no runtime x workload cell in common"};
+    return result;
+}
+
+}  // namespace hap

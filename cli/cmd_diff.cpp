@@ -1,0 +1,84 @@
+// hapctl diff A B: what one run set reaches that another does not, on
+// normalised names over the union of complete runs, grouped by a subsystem
+// guess. The sides are two databases, or two selections of one database
+// (a selector given twice: --kernel OLD --kernel NEW).
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cell_figures.h"
+#include "command.h"
+#include "open_store.h"
+#include "options.h"
+#include "set_diff.h"
+
+namespace hap::cli {
+namespace {
+
+std::string joined(const std::vector<std::string>& names, size_t limit) {
+    std::string s;
+    for (size_t i = 0; i < names.size() && i < limit; ++i) s += (i ? " " : "") + names[i];
+    if (names.size() > limit) s += fmt::format(" ... ({} more)", names.size() - limit);
+    return s;
+}
+
+}  // namespace
+
+int cmd_diff(const std::vector<std::string>& args) {
+    std::string db;
+    std::vector<std::string> dbs, runtimes, workloads, kernels, modes;
+    bool all_names = false;
+    po::options_description desc("options");
+    desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store when comparing two selections of one database")(
+        "runtime", po::value(&runtimes)->composing(), "runtime; given twice: first side, second side")(
+        "workload", po::value(&workloads)->composing(), "workload; given twice: first side, second side")(
+        "kernel", po::value(&kernels)->composing(), "kernel release; given twice: first side, second side")(
+        "mode", po::value(&modes)->composing(), "capture mode; given twice: first side, second side")(
+        "all-names", po::bool_switch(&all_names), "list every name (default: 12 per subsystem)")(
+        "dbs", po::value(&dbs)->composing(), "");
+    po::positional_options_description pos;
+    pos.add("dbs", 2);
+    po::variables_map vm;
+    if (!parse_options("diff", "A.db B.db [selectors]  |  [--db DB] --kernel OLD --kernel NEW [selectors]", desc, args, vm, &pos))
+        return 0;
+    RunSelection a, b;
+    bool twice = false;
+    auto side = [&](const std::vector<std::string>& v, const char* name, std::string RunSelection::*field) {
+        if (v.size() > 2) throw UserError(fmt::format("--{} given {} times", name, v.size()), "give it once (both sides) or twice (first, second)", kExitUsage);
+        if (v.empty()) return;
+        a.*field = v.front();
+        b.*field = v.back();
+        twice = twice || v.size() == 2;
+    };
+    side(runtimes, "runtime", &RunSelection::runtime);
+    side(workloads, "workload", &RunSelection::workload);
+    side(kernels, "kernel", &RunSelection::kernel);
+    side(modes, "mode", &RunSelection::mode);
+    if (dbs.size() == 1) throw UserError("diff needs two databases, or one with a selector given twice",
+                                         "hapctl diff A.db B.db, or hapctl diff --db DB --kernel OLD --kernel NEW", kExitUsage);
+    if (dbs.empty() && !twice)
+        throw UserError("diff of one database needs a selector given twice", "e.g. --kernel 6.1.0-28-amd64 --kernel 6.12.9-amd64", kExitUsage);
+    const std::string path_a = dbs.empty() ? db : dbs[0], path_b = dbs.empty() ? db : dbs[1];
+    auto store_a = open_existing_store(path_a);
+    auto runs_a = load_run_sets(*store_a, a);
+    if (!runs_a) throw UserError(runs_a.error().describe());
+    std::unique_ptr<Store> store_b = path_b == path_a ? nullptr : open_existing_store(path_b);
+    auto runs_b = load_run_sets(store_b ? *store_b : *store_a, b);
+    if (!runs_b) throw UserError(runs_b.error().describe());
+    auto diffs = diff_run_sets(*runs_a, *runs_b);
+    if (!diffs) throw UserError(diffs.error().describe(), "narrow each side with --mode, --runtime, --workload or --kernel");
+    std::cout << fmt::format("first:  {} ({} complete runs)\nsecond: {} ({} complete runs)\nmode:   {}\n", path_a,
+                             runs_a->size(), path_b, runs_b->size(), runs_a->front().run.mode);
+    for (const auto& d : *diffs) {
+        std::cout << fmt::format("\n{}: {} -> {} distinct {} names (+{} -{})\n", d.figure, d.before, d.after, d.kind, d.added(), d.removed());
+        const size_t limit = all_names ? SIZE_MAX : 12;
+        for (const auto& [sub, change] : d.by_subsystem) {
+            std::cout << fmt::format("  {:<16} +{:<4} -{:<4}\n", sub, change.added.size(), change.removed.size());
+            if (!change.added.empty()) std::cout << "      + " << joined(change.added, limit) << "\n";
+            if (!change.removed.empty()) std::cout << "      - " << joined(change.removed, limit) << "\n";
+        }
+    }
+    return 0;
+}
+
+}  // namespace hap::cli

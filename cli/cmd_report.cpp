@@ -1,0 +1,104 @@
+// hapctl report: the HAP figures per cell (runtime x platform x workload x
+// kernel x mode) over the complete runs: n, mean, sd, min, max, 95% CI, union.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cell_figures.h"
+#include "command.h"
+#include "open_store.h"
+#include "options.h"
+#include "text_table.h"
+
+namespace hap::cli {
+namespace {
+
+std::string fixed(double v) { return fmt::format("{:.1f}", v); }
+std::string opt_fixed(const std::optional<double>& v) { return v ? fixed(*v) : "-"; }
+
+std::vector<std::string> stat_fields(const Stat& s) {
+    return {std::to_string(s.n), fixed(s.mean), opt_fixed(s.sd), fmt::format("{:g}", s.min), fmt::format("{:g}", s.max),
+            s.ci_low ? fmt::format("{:.1f}..{:.1f}", *s.ci_low, *s.ci_high) : "-"};
+}
+
+void print_markdown(std::ostream& out, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    auto line = [&](const std::vector<std::string>& r) {
+        out << "|";
+        for (const auto& c : r) out << " " << c << " |";
+        out << "\n";
+    };
+    line(header);
+    out << "|";
+    for (size_t i = 0; i < header.size(); ++i) out << (i < 5 ? " --- |" : " ---: |");
+    out << "\n";
+    for (const auto& r : rows) line(r);
+}
+
+}  // namespace
+
+int cmd_report(const std::vector<std::string>& args) {
+    std::string db, format;
+    RunSelection sel;
+    bool roles = false, cc = false;
+    po::options_description desc("options");
+    desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
+        "format,f", po::value(&format)->default_value("text"), "text or markdown")(
+        "runtime", po::value(&sel.runtime), "only this runtime")("workload", po::value(&sel.workload), "only this workload")(
+        "kernel", po::value(&sel.kernel), "only runs on this kernel release")(
+        "mode", po::value(&sel.mode), "only runs of this capture mode (e.g. syscalls,kvm)")(
+        "roles", po::bool_switch(&roles), "also one row per role (workload, runtime, vmm, vcpu, backend, unknown)")(
+        "cc", po::bool_switch(&cc), "also HAP_cc, from the kernel's complexity table (see `hapctl complexity`)");
+    po::variables_map vm;
+    if (!parse_options("report", "[--format text|markdown] [options]", desc, args, vm)) return 0;
+    if (format != "text" && format != "markdown")
+        throw UserError("unknown format '" + format + "'", "use --format text or markdown", kExitUsage);
+    auto store = open_existing_store(db);
+    auto cells = load_cells(*store, sel, cc);
+    if (!cells)
+        throw UserError(cells.error().describe(),
+                        cc ? "import one with `hapctl complexity import FILE.csv --kernel RELEASE` (scripts/complexity/build-table makes it)" : "");
+    if (cells->empty()) throw UserError("no complete runs in " + db + (vm.count("runtime") || vm.count("workload") || vm.count("kernel") || vm.count("mode") ? " match the selection" : ""),
+                                        "measure first (`hapctl measure` or `hapctl compare`), or widen the selection");
+    if (cc) {
+        bool any = false;
+        for (const auto& c : *cells) any = any || c.figure("hap_cc");
+        if (!any) throw UserError("HAP_cc needs function-level runs (mode function or function_graph); the selected runs have none",
+                                  "measure in the lab (`hapctl lab`), or drop --cc");
+    }
+    const std::vector<std::string> header = {"runtime", "workload", "kernel", "mode", "figure", "n", "mean", "sd",
+                                             "min", "max", "95% CI", "union", "of traceable"};
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : *cells) {
+        const std::string rt = c.key.runtime + (c.key.platform.empty() ? "" : "/" + c.key.platform);
+        auto add = [&](const std::string& name, const Stat& s, const std::string& uni, const std::string& share) {
+            std::vector<std::string> r = {rt, c.key.workload, c.key.kernel, c.key.mode, name};
+            for (auto& f : stat_fields(s)) r.push_back(f);
+            r.push_back(uni);
+            r.push_back(share);
+            rows.push_back(std::move(r));
+        };
+        for (const auto& fig : headline_figures()) {
+            const FigureStat* f = c.figure(fig);
+            if (!f) continue;
+            std::string share = "-";
+            if (fig == "hap_fn" && c.traceable_share()) share = fmt::format("{:.2f}%", *c.traceable_share() * 100);
+            add(fig, f->stat, std::to_string(f->union_count), share);
+            if (!roles || fig == "hap_cc" || fig == "backend") continue;
+            for (const auto& [name, fs] : c.figures)
+                if (name.rfind(fig + ":", 0) == 0 && (fs.stat.max > 0)) add("  " + name, fs.stat, std::to_string(fs.union_count), "-");
+        }
+        if (c.throughput) add("throughput" + (c.throughput_unit.empty() ? "" : " (" + c.throughput_unit + ")"), *c.throughput, "-", "-");
+    }
+    if (format == "markdown") {
+        print_markdown(std::cout, header, rows);
+    } else {
+        TextTable t(header);
+        for (auto& r : rows) t.add(r);
+        t.print(std::cout);
+    }
+    std::cout << fmt::format("{} cell(s), complete runs only; 95% CI from Student's t (n >= 2); union: distinct names over the repetitions\n",
+                             cells->size());
+    return 0;
+}
+
+}  // namespace hap::cli

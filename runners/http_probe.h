@@ -1,0 +1,27 @@
+// Readiness of an HTTP workload: a GET of / from the client network namespace
+// answering 200. The probe is a plain socket client on a thread of its own
+// that has joined the namespace with setns(): no shell, no curl, and the
+// namespace switch never touches hapctl's other threads.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "error.h"
+#include "workload.h"
+
+namespace hap {
+
+// The status code of an HTTP/1.x status line ("HTTP/1.1 200 OK"); nullopt
+// when `head` does not start with one.
+std::optional<int> parse_http_status_line(const std::string& head);
+
+// One GET of `path` at ep (inside ep.netns when set, by /var/run/netns/NAME).
+// Returns the status code, or why there was none.
+Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::chrono::milliseconds timeout);
+
+// Probes until a GET answers 200 or the timeout passes (or an interrupt).
+bool wait_http_ok(const Endpoint& ep, const std::string& path, std::chrono::seconds timeout);
+
+}  // namespace hap
