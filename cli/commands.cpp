@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
         {"trace", "store the host kernel surface of any command, start to exit", cmd_trace},
         {"runs", "list stored runs", cmd_runs},
         {"export", "write stored runs as CSV or JSON", cmd_export},
+        {"lab", "run a hapctl command in a QEMU VM on a stock kernel, bring the results back", cmd_lab},
         {"compare", "measure a runtime x workload matrix, N reps a cell; resumable", cmd_compare},
         {"report", "HAP figures per cell: n, mean, sd, min, max, 95% CI, union", cmd_report},
         {"chart", "bars per runtime and workload, and HAP vs throughput (gnuplot)", cmd_chart},
