@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "files.h"
+#include "kvm_guests.h"
 #include "oci_spec.h"
 #include "procfs.h"
 
@@ -36,9 +37,15 @@ OciRunner::OciRunner(const RunnerOptions& opts, const Workload& workload, std::s
     if (is_gvisor() && platform_.empty()) platform_ = "ptrace";
     if (!is_gvisor() && !platform_.empty())
         throw UserError("--platform is for gVisor (runsc) only, not " + runtime_, "drop --platform", kExitUsage);
-    if (is_gvisor() && platform_ == "kvm")
-        throw UserError("refusing gVisor's kvm platform: it runs guests on /dev/kvm",
-                        "this host's /dev/kvm hangs guests (MACHINE-NOTES.md); use --platform ptrace, or the lab");
+    if (is_gvisor() && platform_ == "kvm") {
+        // gVisor's kvm platform runs the sandbox as a KVM guest.
+        KvmVerdict kvm = kvm_guests_usable();
+        if (!kvm.usable)
+            throw UserError("gVisor's kvm platform cannot run here: " + kvm.why,
+                            "use --platform ptrace, or measure in the lab (hapctl lab run -- measure ...)");
+    }
+    if (is_gvisor() && platform_ != "ptrace" && platform_ != "kvm")
+        throw UserError("unknown gVisor platform '" + platform_ + "'", "this runsc has ptrace and kvm", kExitUsage);
 }
 
 std::string OciRunner::network() const {
