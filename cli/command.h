@@ -28,5 +28,6 @@ int cmd_merge(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_complexity(const std::vector<std::string>& args);
 int cmd_lab(const std::vector<std::string>& args);
+int cmd_snapshot(const std::vector<std::string>& args);
 
 }  // namespace hap::cli

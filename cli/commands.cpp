@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
         {"check", "CI gate: fail when a candidate widens the HAP beyond a threshold", cmd_check},
         {"merge", "combine databases without duplicating hosts, kernels or runs", cmd_merge},
         {"complexity", " import or export a kernel's cyclomatic complexity table (HAP_cc)", cmd_complexity},
+        {"snapshot", "record a process tree (threads, cgroups, kernel-thread owners) as JSON, for discovery fixtures", cmd_snapshot},
         {"doctor", "tell what this host can measure, and why not", cmd_doctor},
     };
     return table;

@@ -16,6 +16,13 @@ DockerRunner::DockerRunner(const RunnerOptions& opts, const Workload& workload)
     : opts_(opts), workload_(workload), platform_(opts.platform), host_(opts.docker_host) {
     if (auto colon = opts.runtime.find(':'); colon != std::string::npos) engine_runtime_ = opts.runtime.substr(colon + 1);
     if (!find_program("docker")) throw UserError("docker client not found", "install docker.io (scripts/setup does)");
+    if (engine_runtime_ == "runsc")
+        // Docker hands runsc the namespace at start, and Debian's runsc takes
+        // every namespace for the root one on 6.x kernels (gVisor #10704);
+        // hap's workaround hides /proc/sys/net from `runsc run`, which
+        // Docker's shim does not let it do.
+        throw UserError("gVisor through Docker does not start on this runsc and kernel (gVisor issue #10704)",
+                        "use --runtime runsc: gVisor on an OCI bundle, with its own netstack", kExitUsage);
     if (!platform_.empty())
         throw UserError("--platform is not passed through Docker here", "use --runtime runsc --platform " + platform_,
                         kExitUsage);

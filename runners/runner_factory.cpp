@@ -1,11 +1,15 @@
 #include "docker_runner.h"
+#include "kata_runner.h"
+#include "nabla_runner.h"
 #include "native_runner.h"
 #include "oci_runner.h"
 #include "runner.h"
 
 namespace hap {
 
-std::vector<std::string> known_runtimes() { return {"runc", "crun", "runsc", "gvisor", "docker", "docker:runsc", "native"}; }
+std::vector<std::string> known_runtimes() {
+    return {"runc", "crun", "runsc", "gvisor", "docker", "docker:NAME", "native", "kata", "nabla"};
+}
 
 std::unique_ptr<Runner> make_runner(const RunnerOptions& in, const Workload& workload) {
     RunnerOptions opts = in;
@@ -19,9 +23,8 @@ std::unique_ptr<Runner> make_runner(const RunnerOptions& in, const Workload& wor
     }
     if (opts.runtime == "native") return std::make_unique<NativeRunner>(opts, workload);
     if (opts.runtime == "docker" || opts.runtime.rfind("docker:", 0) == 0) return std::make_unique<DockerRunner>(opts, workload);
-    if (opts.runtime == "kata" || opts.runtime == "nabla")
-        throw UserError(opts.runtime + " is not supported on this host yet",
-                        "Kata and Nabla are not packaged for Debian; see `hapctl doctor`");
+    if (opts.runtime == "kata") return std::make_unique<KataRunner>(opts, workload);
+    if (opts.runtime == "nabla") return std::make_unique<NablaRunner>(opts, workload);
     std::string known;
     for (const auto& r : known_runtimes()) known += (known.empty() ? "" : ", ") + r;
     throw UserError("unknown runtime '" + opts.runtime + "'", "known runtimes: " + known, kExitUsage);

@@ -38,9 +38,17 @@ private:
     std::thread thread_;
 };
 
+// A process gives its role to all its threads; a task named by a thread id
+// (a vCPU or vhost thread of a VMM) gives it to that thread alone. Runners
+// list processes before threads, so the threads' roles are seeded last.
 void seed(TaskTable& table, const TracedTask& t) {
-    auto role = parse_role(t.role);
-    for (pid_t tid : thread_ids(t.pid)) table.seed(tid, role.value_or(Role::Unknown), task_comm(tid));
+    const Role role = parse_role(t.role).value_or(Role::Unknown);
+    auto tgid = thread_group_id(t.pid);
+    if (tgid && *tgid != t.pid) {
+        table.seed(t.pid, role, task_comm(t.pid));
+        return;
+    }
+    for (pid_t tid : thread_ids(t.pid)) table.seed(tid, role, task_comm(tid));
 }
 
 RunOutcome to_outcome(const RunAggregate& agg, const TaskTable& tasks, const TraceSource& src) {

@@ -19,7 +19,7 @@
 namespace hap {
 
 struct TracedTask {
-    pid_t pid;          // every thread of it is traced and seeded
+    pid_t pid;          // a process: all its threads; a thread id: that thread alone
     std::string role;   // workload, runtime, vmm, vcpu, backend
 };
 
