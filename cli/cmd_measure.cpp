@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "engine/measurement.h"
+#include "hapd/client.h"
 #include "options.h"
 #include "text_table.h"
 
@@ -54,12 +55,18 @@ int cmd_measure(const std::vector<std::string>& args) {
         ("buffer-kb", po::value(&req.buffer_kb)->default_value(16384), "ring buffer per CPU, KiB")
         ("record", po::value(&req.record_dir), "also keep the raw capture of each repetition in DIR/rep-N")
         ("docker-host", po::value(&req.docker_host), "use this engine instead of a private dockerd")
-        ("ready-timeout", po::value(&ready)->default_value(60), "seconds to wait for the workload to answer");
+        ("ready-timeout", po::value(&ready)->default_value(60), "seconds to wait for the workload to answer")
+        ("no-daemon", "measure in-process even when hapd runs ($HAP_SOCKET, default /run/hap/hapd.sock)")
+        ("no-wait", "through hapd: answer busy instead of queueing behind other sessions");
     po::variables_map vm;
     if (!parse_options("measure", "--runtime R --workload W [options]", desc, args, vm)) return 0;
     req.duration = std::chrono::seconds(duration);
     req.ready_timeout = std::chrono::seconds(ready);
-    auto result = run_measurement(req, [](const std::string& line) { std::cerr << "hapctl: " << line << "\n"; });
+    auto progress = [](const std::string& line) { std::cerr << "hapctl: " << line << "\n"; };
+    // Through hapd when it runs (it owns tracefs), else the same engine here.
+    std::optional<MeasureResult> via_hapd;
+    if (!vm.count("no-daemon")) via_hapd = hapd::measure_via_hapd(req, !vm.count("no-wait"), progress);
+    auto result = via_hapd ? std::move(*via_hapd) : run_measurement(req, progress);
     print_result(result);
     std::cout << fmt::format("stored in {}\n", req.db_path);
     return 0;

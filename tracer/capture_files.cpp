@@ -81,11 +81,24 @@ Expected<nlohmann::json> read_capture_meta(const std::string& dir) {
     auto text = read_file(dir + "/meta.json");
     if (!text) return Error{dir + " is not a complete hap capture (no meta.json)", text.error().err};
     auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_discarded() || j.value("format", "") != "hap-capture")
+    // json::value() throws on a non-object or a value of another type: check
+    // every type a reader relies on here, so a damaged file is an Error.
+    auto fmt = j.is_object() ? j.find("format") : j.end();
+    if (j.is_discarded() || !j.is_object() || fmt == j.end() || !fmt->is_string() || *fmt != "hap-capture")
         return Error{dir + "/meta.json is not a hap capture description"};
-    if (j.value("format_version", 0) != 1)
-        return Error{dir + "/meta.json has capture format version " + std::to_string(j.value("format_version", 0)) +
-                     ", this hap reads version 1"};
+    auto ver = j.find("format_version");
+    if (ver == j.end() || !ver->is_number_integer())
+        return Error{dir + "/meta.json has no integer format_version"};
+    if (*ver != 1)
+        return Error{dir + "/meta.json has capture format version " + ver->dump() + ", this hap reads version 1"};
+    if (auto p = j.find("page_size"); p != j.end() && !p->is_number_unsigned())
+        return Error{dir + "/meta.json: page_size is not a positive integer"};
+    if (auto l = j.find("losses"); l != j.end()) {
+        if (!l->is_object()) return Error{dir + "/meta.json: losses is not an object"};
+        for (const char* k : {"overrun", "dropped", "commit_overrun"})
+            if (auto v = l->find(k); v != l->end() && !v->is_number_unsigned())
+                return Error{dir + "/meta.json: losses." + k + " is not a count"};
+    }
     return j;
 }
 

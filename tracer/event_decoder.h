@@ -27,7 +27,11 @@ public:
 
     // Decodes one sub-buffer of `size` bytes read from `cpu`; returns the
     // number of events delivered. Records of events hap does not know are skipped.
-    uint64_t decode_page(const void* page, size_t size, int cpu, EventSink& sink);
+    // `readable_after`: bytes after the page the caller guarantees readable
+    // (the rest of a mapped capture, a reader's padded buffer). libtraceevent
+    // reads up to 16 bytes past the last record; with that room a whole page
+    // is decoded in place, without it the page is copied into a padded buffer.
+    uint64_t decode_page(const void* page, size_t size, int cpu, EventSink& sink, size_t readable_after = 0);
     uint64_t skipped() const { return skipped_; }
 
 private:
@@ -56,6 +60,8 @@ private:
     tep_handle* tep_;
     kbuffer* kbuf_;
     bool same_endian_ = true;
+    size_t data_start_ = 16;  // page header size (timestamp + commit), as kbuffer reads it
+    size_t long_size_ = 8;
     NumberAt type_, pid_, flags_;   // common_type, common_pid, common_flags
     std::vector<Spec> by_type_;     // indexed by event id
     std::vector<unsigned char> scratch_;
