@@ -30,12 +30,7 @@ std::vector<char*> c_argv(const Argv& argv) {
 // Runs in the child between fork and exec: only async-signal-safe calls.
 [[noreturn]] void exec_child(std::vector<char*>& args, bool die_with_parent) {
     ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGPIPE, SIG_DFL);
+    reset_signals_for_exec();
     if (die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::execvp(args[0], args.data());
     ::_exit(127);
@@ -47,6 +42,15 @@ void fill_status(CommandResult& r, int status) {
 }
 
 }  // namespace
+
+void reset_signals_for_exec() {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGPIPE, SIG_DFL);
+}
 
 std::string argv_to_string(const Argv& argv) {
     std::string s;

@@ -71,6 +71,10 @@ private:
 
 Expected<ChildProcess> spawn_process(const Argv& argv, const SpawnOptions& opts = {});
 
+// For a child between fork and exec (async-signal-safe): unblock every
+// signal and restore the default actions hapctl changed (INT, TERM, PIPE).
+void reset_signals_for_exec();
+
 bool process_alive(pid_t pid);
 std::optional<std::string> find_program(const std::string& name);  // PATH lookup
 

@@ -120,12 +120,7 @@ void NativeRunner::launch() {
         for (size_t i = 0; i < scratch.size(); ++i)
             if (::mount("tmpfs", scratch[i].c_str(), "tmpfs", MS_NOSUID | MS_NODEV, mount_opts[i].c_str()) != 0)
                 ::_exit(123);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::signal(SIGINT, SIG_DFL);
-        ::signal(SIGTERM, SIG_DFL);
-        ::signal(SIGPIPE, SIG_DFL);
+        reset_signals_for_exec();
         ::execve(args[0], args.data(), envp);
         ::_exit(124);
     }

@@ -6,11 +6,34 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
+
+#include "files.h"
+#include "process.h"
+#include "procfs.h"
 
 #include "live_support.h"
 
 namespace live {
 std::string g_skip_reason;
+std::string db_path(const std::string& tag) {
+    auto p = std::filesystem::temp_directory_path() / ("hap-live-" + tag + "-" + std::to_string(::getpid()) + ".db");
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + s);
+    return p.string();
+}
+
+void check_nothing_left() {
+    const std::string me = std::to_string(::getpid());
+    auto ns = hap::run_command({"ip", "netns", "list"});
+    REQUIRE(ns.ok());
+    CHECK(ns->out.find("hap" + me) == std::string::npos);
+    for (const auto& id : hap::list_dir("/run/hap/oci")) CHECK(id.rfind("hap-" + me + "-", 0) != 0);
+    for (const auto& f : hap::list_dir("/run/hap/native")) CHECK(f.rfind("hap" + me, 0) != 0);
+    CHECK_FALSE(hap::path_exists("/run/hap/dockerd-" + me));
+    CHECK_FALSE(hap::path_exists("/sys/kernel/tracing/instances/hap_" + me));
+    for (pid_t p : hap::descendants(::getpid())) FAIL("child process left running: " << p << " " << hap::task_cmdline(p));
+}
+
 void skip(const std::string& why) {
     g_skip_reason = why;
     throw Skipped{};

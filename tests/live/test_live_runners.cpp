@@ -16,23 +16,7 @@ using namespace hap;
 
 namespace {
 
-std::string db_path(const std::string& tag) {
-    auto p = std::filesystem::temp_directory_path() / ("hap-live-" + tag + "-" + std::to_string(::getpid()) + ".db");
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + s);
-    return p.string();
-}
 
-// Names hap gives what it starts carry its pid: none may remain.
-void check_nothing_left() {
-    auto ns = run_command({"ip", "netns", "list"});
-    REQUIRE(ns.ok());
-    CHECK(ns->out.find("hap" + std::to_string(::getpid())) == std::string::npos);
-    for (const auto& id : list_dir("/run/hap/oci")) CHECK(id.rfind("hap-" + std::to_string(::getpid()) + "-", 0) != 0);
-    CHECK_FALSE(path_exists("/run/hap/dockerd-" + std::to_string(::getpid())));
-    const char* t = "/sys/kernel/tracing/instances/hap_";
-    CHECK_FALSE(path_exists(t + std::to_string(::getpid())));
-    for (pid_t p : descendants(::getpid())) FAIL("child process left running: " << p << " " << task_cmdline(p));
-}
 
 MeasureResult measure(const std::string& runtime, const std::string& db) {
     for (const char* tool : {"redis-benchmark", "debootstrap", "ip"})
@@ -71,29 +55,29 @@ void check_complete(const MeasureResult& r, const std::string& db) {
 
 TEST_CASE("live: redis under runc is measured and stored", "[live][runner][runc]") {
     if (!find_program("runc")) live::skip("runc is not installed");
-    auto db = db_path("runc");
+    auto db = live::db_path("runc");
     auto r = measure("runc", db);
     check_complete(r, db);
     CHECK(r.reps[0].syscalls_by_role.count("workload") == 1);
-    check_nothing_left();
+    live::check_nothing_left();
 }
 
 TEST_CASE("live: redis under gVisor (runsc, ptrace, own netstack) is measured and stored", "[live][runner][runsc]") {
     if (!find_program("runsc")) live::skip("runsc is not installed");
-    auto db = db_path("runsc");
+    auto db = live::db_path("runsc");
     auto r = measure("runsc", db);
     check_complete(r, db);
     // The sentry and gofer work for the sandbox: the runtime role is not empty.
     CHECK(r.reps[0].syscalls_by_role["runtime"] > 0);
     CHECK(r.platform == "ptrace");
-    check_nothing_left();
+    live::check_nothing_left();
 }
 
 TEST_CASE("live: redis under Docker (private dockerd, runc) is measured and stored", "[live][runner][docker]") {
     if (!find_program("dockerd") || !find_program("docker")) live::skip("docker.io is not installed");
-    auto db = db_path("docker");
+    auto db = live::db_path("docker");
     auto r = measure("docker", db);
     check_complete(r, db);
     CHECK(r.reps[0].syscalls_by_role["workload"] > 0);
-    check_nothing_left();
+    live::check_nothing_left();
 }

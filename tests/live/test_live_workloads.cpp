@@ -19,21 +19,7 @@ using namespace hap;
 
 namespace {
 
-std::string db_path(const std::string& tag) {
-    auto p = std::filesystem::temp_directory_path() / ("hap-live-" + tag + "-" + std::to_string(::getpid()) + ".db");
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + s);
-    return p.string();
-}
 
-void check_nothing_left() {
-    auto ns = run_command({"ip", "netns", "list"});
-    REQUIRE(ns.ok());
-    CHECK(ns->out.find("hap" + std::to_string(::getpid())) == std::string::npos);
-    for (const auto& id : list_dir("/run/hap/oci")) CHECK(id.rfind("hap-" + std::to_string(::getpid()) + "-", 0) != 0);
-    for (const auto& f : list_dir("/run/hap/native")) CHECK(f.rfind("hap" + std::to_string(::getpid()), 0) != 0);
-    CHECK_FALSE(path_exists("/sys/kernel/tracing/instances/hap_" + std::to_string(::getpid())));
-    for (pid_t p : descendants(::getpid())) FAIL("child process left running: " << p << " " << task_cmdline(p));
-}
 
 void skip_without_tools(const std::string& runtime, const std::string& workload) {
     auto w = make_workload(workload);
@@ -52,7 +38,7 @@ void skip_without_tools(const std::string& runtime, const std::string& workload)
 // One repetition, 3 s of load, stored; the figures a real run must have.
 MeasureResult measure_and_check(const std::string& runtime, const std::string& workload) {
     skip_without_tools(runtime, workload);
-    const auto db = db_path(runtime + "-" + workload);
+    const auto db = live::db_path(runtime + "-" + workload);
     MeasureRequest req;
     req.runtime = runtime;
     req.workload = workload;
@@ -78,7 +64,7 @@ MeasureResult measure_and_check(const std::string& runtime, const std::string& w
     CHECK(runs->at(0).status == "complete");
     CHECK(runs->at(0).workload == workload);
     CHECK(runs->at(0).runtime == runtime);
-    check_nothing_left();
+    live::check_nothing_left();
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(db + s);
     return r;
 }
