@@ -1,4 +1,5 @@
 // hapctl: measure the Horizontal Attack Profile of container isolation systems.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
@@ -10,7 +11,10 @@ namespace {
 
 void usage(std::ostream& out) {
     out << "usage: hapctl <command> [options]   (hapctl <command> --help for its options)\n\ncommands:\n";
-    for (const auto& c : hap::cli::commands()) out << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
+    size_t width = 0;
+    for (const auto& c : hap::cli::commands()) width = std::max(width, std::strlen(c.name));
+    for (const auto& c : hap::cli::commands())
+        out << "  " << c.name << std::string(width + 2 - std::strlen(c.name), ' ') << c.summary << "\n";
 }
 
 }  // namespace
