@@ -5,22 +5,9 @@
 # First run builds the guest root disk (~2-3 min); later runs boot only (~1 min).
 set -uo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd -- "$here/../.." && pwd -P)
-lab="$repo/scripts/lab/run"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
-command -v debootstrap >/dev/null || skip "debootstrap not installed"
 command -v python3 >/dev/null || skip "python3 not installed (reads doctor's JSON)"
-[ -x "${HAP_BUILD_DIR:-$repo/build}/cli/hapctl" ] || skip "hapctl not built"
-
-passed=0 failed=0
-check() { # name command...
-  local name=$1; shift
-  if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
 
 out=$(mktemp -d /tmp/hap-lab-test.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
@@ -66,5 +53,4 @@ if [ "$failed" -gt 0 ]; then
   echo "--- hapctl.log:"; head -c 4000 "$json" 2>/dev/null
   echo "--- console.log (last 30 lines):"; tail -n 30 "$out/console.log" 2>/dev/null
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

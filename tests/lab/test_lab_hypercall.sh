@@ -4,22 +4,14 @@
 # out 0x3f8, vmmcall, hlt) and must store its hypercall and VM exit reasons.
 # Exit 77 (SKIP) when the lab cannot run here.
 set -uo pipefail
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd -- "$here/../.." && pwd -P)
-build="${HAP_BUILD_DIR:-$repo/build}"
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
-command -v debootstrap >/dev/null || skip "debootstrap not installed"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 [ -x "$build/tests/kvm_micro_guest" ] || skip "kvm_micro_guest not built"
 command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
 
-passed=0 failed=0
-check() { local name=$1; shift; if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAIL: $name"; failed=$((failed + 1)); fi; }
 out=$(mktemp -d /tmp/hap-lab-hc.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
 rc=0
-timeout 1200 "$repo/scripts/lab/run" --timeout 600 --out "$out" -- trace --mode kvm -- /hap/kvm_micro_guest >/dev/null || rc=$?
+timeout 1200 "$lab" --timeout 600 --out "$out" -- trace --mode kvm -- /hap/kvm_micro_guest >/dev/null || rc=$?
 check "lab trace exits 0" test "$rc" = 0
 check "the guest program ran and halted" grep -q "guest halted" "$out/hapctl.log"
 q() { sqlite3 "$out/hap.db" "$1" 2>/dev/null; }
@@ -32,5 +24,4 @@ done
 check "port 0x3f8 written" test "$(q "select count(*) from symbols where kind='pio' and raw='0x3f8:out'")" = 1
 echo "--- stored (kind, name, hits):"
 q "select s.kind, s.raw, h.count from hits h join symbols s on s.id=h.symbol_id where s.kind != 'syscall' order by 1,2"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -7,25 +7,11 @@
 #   function_graph / function also require HAP_fn > 0).
 set -uo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd -- "$here/../.." && pwd -P)
-lab="$repo/scripts/lab/run"
-hapctl="${HAP_BUILD_DIR:-$repo/build}/cli/hapctl"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 runtime="${HAP_LAB_TEST_RUNTIME:-runc}"
 mode="${HAP_LAB_TEST_MODE:-syscalls}"
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
-command -v debootstrap >/dev/null || skip "debootstrap not installed"
 command -v python3 >/dev/null || skip "python3 not installed (reads the export)"
-[ -x "$hapctl" ] || skip "hapctl not built"
-
-passed=0 failed=0
-check() { # name command...
-  local name=$1; shift
-  if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
 
 out=$(mktemp -d /tmp/hap-lab-test.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
@@ -57,5 +43,4 @@ if [ "$failed" -gt 0 ]; then
   echo "--- export:"; head -c 3000 "$export_json" 2>/dev/null; cat "$out/export.err" 2>/dev/null
   echo "--- console.log (last 30 lines):"; tail -n 30 "$out/console.log" 2>/dev/null
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish
