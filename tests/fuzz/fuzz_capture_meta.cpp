@@ -8,19 +8,12 @@
 #include <string>
 
 #include "capture_files.h"
+#include "fuzz_temp_dir.h"
 
 namespace {
 const std::string& dir() {
-    static const std::string d = [] {
-        char tmpl[] = "/tmp/hap-fuzz-meta.XXXXXX";
-        if (!::mkdtemp(tmpl)) std::abort();
-        return std::string(tmpl);
-    }();
-    static const struct Cleanup {  // the temp dir goes when the fuzzer exits
-        ~Cleanup() { std::error_code ec; std::filesystem::remove_all(d, ec); }
-    } cleanup;
-    (void)cleanup;
-    return d;
+    static const FuzzTempDir d("hap-fuzz-meta");
+    return d.path();
 }
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "fuzz_temp_dir.h"
 #include "replay_source.h"
 
 namespace fs = std::filesystem;
@@ -20,20 +21,15 @@ struct NullSink : hap::EventSink {
 };
 
 const std::string& capture() {
-    static const std::string d = [] {
-        char tmpl[] = "/tmp/hap-fuzz-replay.XXXXXX";
-        if (!::mkdtemp(tmpl)) std::abort();
+    // A capture directory of the recorded fixture's formats, whose one CPU
+    // file each input overwrites.
+    static const FuzzTempDir d("hap-fuzz-replay", [](const std::string& dir) {
         const fs::path src = HAP_FIXTURES "/sh-ls-cat";
-        fs::copy(src / "events", fs::path(tmpl) / "events", fs::copy_options::recursive);
-        fs::copy_file(src / "meta.json", fs::path(tmpl) / "meta.json");
-        fs::create_directories(fs::path(tmpl) / "per_cpu/cpu0");
-        return std::string(tmpl);
-    }();
-    static const struct Cleanup {  // the temp dir goes when the fuzzer exits
-        ~Cleanup() { std::error_code ec; std::filesystem::remove_all(d, ec); }
-    } cleanup;
-    (void)cleanup;
-    return d;
+        fs::copy(src / "events", fs::path(dir) / "events", fs::copy_options::recursive);
+        fs::copy_file(src / "meta.json", fs::path(dir) / "meta.json");
+        fs::create_directories(fs::path(dir) / "per_cpu/cpu0");
+    });
+    return d.path();
 }
 }  // namespace
 
