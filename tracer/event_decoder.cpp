@@ -6,8 +6,9 @@
 
 extern "C" {
 #include <event-parse.h>
-#include <kbuffer.h>
 }
+
+#include "ring_page.h"
 
 namespace hap {
 namespace {
@@ -27,60 +28,14 @@ std::string_view read_string(tep_format_field* f, const void* data, int size) {
     return std::string_view(base + f->offset, strnlen(base + f->offset, static_cast<size_t>(f->size)));
 }
 
-// kbuffer trusts a page's header: a commit size past the page, or a "lost
-// events" count stored past it, makes it read beyond the buffer, and so can
-// an event whose length runs past the end (found by tests/fuzz). These
-// bounds are checked before kbuffer sees the page.
-constexpr uint64_t kCommitMask = (1u << 27) - 1;
-constexpr uint64_t kMissingEvents = 1ull << 31, kMissingStored = 1ull << 30;
-constexpr size_t kHeaderSlack = 16;  // kbuffer reads an event header (up to 16 bytes) at the last index
-
-// kbuffer skips padding and time-extend records in a loop of its own, and a
-// corrupt length there can point back at the same record: it never returns
-// (found by tests/fuzz). This walks the records the way kbuffer 1.7 does
-// (translate_data, update_pointers) and refuses a page that would not move
-// forward. `data` holds at least `size` + kHeaderSlack bytes.
-bool records_advance(const unsigned char* data, uint32_t size, bool swap, bool big_endian) {
-    auto read4 = [&](uint32_t at) {
-        uint32_t v;
-        std::memcpy(&v, data + at, 4);
-        return swap ? __builtin_bswap32(v) : v;
-    };
-    int64_t next = 0;
-    while (next < size) {
-        const uint32_t curr = static_cast<uint32_t>(next);
-        const uint32_t head = read4(curr);
-        const unsigned type_len = big_endian ? head >> 27 : head & 0x1f;
-        int64_t index = curr + 4;
-        int32_t length;
-        switch (type_len) {
-            case 29: length = static_cast<int32_t>(read4(curr + 4)); break;  // padding
-            case 30:
-            case 31: index += 4; length = 0; break;                           // time extend / stamp
-            case 0: {
-                int32_t l = static_cast<int32_t>(read4(curr + 4) - 4u);
-                length = static_cast<int32_t>((static_cast<uint32_t>(l) + 3u) & ~3u);
-                index += 4;
-                break;
-            }
-            default: length = static_cast<int32_t>(type_len * 4); break;
-        }
-        next = static_cast<int64_t>(static_cast<uint32_t>(index + length));  // kbuffer's unsigned arithmetic
-        if (next <= curr) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
-EventDecoder::EventDecoder(tep_handle* tep) : tep_(tep), kbuf_(tep_kbuffer(tep)) {
+EventDecoder::EventDecoder(tep_handle* tep) : tep_(tep) {
     same_endian_ = tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep);
-    if (kbuf_) {
-        // Where data starts (12 or 16) as kbuffer itself computes it: load an empty page.
-        std::vector<unsigned char> empty(64, 0);
-        if (kbuffer_load_subbuffer(kbuf_, empty.data()) == 0) data_start_ = static_cast<size_t>(kbuffer_start_of_data(kbuf_));
-        long_size_ = data_start_ == 12 ? 4 : 8;
-    }
+    layout_.swap = !same_endian_;
+    layout_.big_endian = tep_is_file_bigendian(tep);
+    // The page header's commit field is a kernel long (events/header_page).
+    layout_.long_size = tep_get_header_page_size(tep) == 4 ? 4 : 8;
     add("raw_syscalls", "sys_enter", EventKind::SyscallEnter, "id", nullptr, nullptr);
     add("sched", "sched_process_fork", EventKind::ProcessFork, "child_pid", "parent_pid", "child_comm");
     add("sched", "sched_process_exit", EventKind::ProcessExit, "pid", nullptr, "comm");
@@ -94,9 +49,7 @@ EventDecoder::EventDecoder(tep_handle* tep) : tep_(tep), kbuf_(tep_kbuffer(tep))
     add("ftrace", "funcgraph_exit", EventKind::FuncGraphExit, "func", "depth", nullptr);
 }
 
-EventDecoder::~EventDecoder() {
-    if (kbuf_) kbuffer_free(kbuf_);
-}
+EventDecoder::~EventDecoder() = default;
 
 EventDecoder::NumberAt EventDecoder::number_at(tep_format_field* f) {
     NumberAt n;
@@ -141,107 +94,63 @@ void EventDecoder::add(const char* system, const char* name, EventKind kind, con
     by_type_[static_cast<size_t>(ev->id)] = s;
 }
 
-uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, EventSink& sink, size_t readable_after) {
-    if (!kbuf_ || size == 0) return 0;
-    // kbuffer reads past `size` up to its sub-buffer size: a short page (the
-    // end of a flush) is copied into a zeroed buffer first. kbuffer only reads
-    // the page when the endianness matches, so a whole page is used in place.
-    const size_t subbuf = static_cast<size_t>(kbuffer_subbuffer_size(kbuf_));
-    if (size < data_start_) return 0;
-    uint64_t commit = 0;
-    {
-        unsigned char raw[8] = {};
-        std::memcpy(raw, static_cast<const unsigned char*>(page) + 8, long_size_);
-        if (!same_endian_) std::reverse(raw, raw + long_size_);
-        if (long_size_ == 4) {
-            uint32_t c32;
-            std::memcpy(&c32, raw, 4);
-            commit = c32;
-        } else {
-            std::memcpy(&commit, raw, 8);
-        }
-    }
-    const size_t held = std::max(size, subbuf);  // bytes kbuffer may touch once a short page is padded
-    size_t need = data_start_ + (commit & kCommitMask);
-    if ((commit & kMissingEvents) && (commit & kMissingStored)) need += long_size_;
-    if (need > held) {
-        ++skipped_;
+uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, EventSink& sink) {
+    RingPage ring;
+    if (!ring.open(page, size, layout_)) {
+        if (size > 0) ++skipped_;  // a header that points past the page: nothing in it is trusted
         return 0;
     }
-    void* load = const_cast<void*>(page);
-    if (size < subbuf || !same_endian_ || !type_.present() || need + kHeaderSlack > size + readable_after) {
-        scratch_.assign(held + kHeaderSlack, 0);
-        std::memcpy(scratch_.data(), page, size);
-        load = scratch_.data();
-    }
-    const unsigned char* end = static_cast<const unsigned char*>(load) + data_start_ + (commit & kCommitMask);
-    if (!records_advance(static_cast<const unsigned char*>(load) + data_start_, static_cast<uint32_t>(commit & kCommitMask),
-                         !same_endian_, tep_is_file_bigendian(tep_))) {
-        ++skipped_;
-        return 0;
-    }
-    if (kbuffer_load_subbuffer(kbuf_, load) < 0) return 0;
-    if (kbuffer_missed_events(kbuf_)) sink.on_gap(cpu);
+    if (ring.missed_events()) sink.on_gap(cpu);
 
     uint64_t delivered = 0;
-    unsigned long long ts = 0;
+    const bool fast = same_endian_ && type_.present();
     tep_record rec{};
     rec.cpu = cpu;
-    const void* last = nullptr;
-    for (void* data = kbuffer_read_event(kbuf_, &ts); data; data = kbuffer_next_event(kbuf_, &ts)) {
-        rec.ts = ts;
-        rec.data = data;
-        rec.size = kbuffer_event_size(kbuf_);
-        // A corrupt length can send kbuffer back to the same record forever
-        // (found by tests/fuzz): records must move forward through the page.
-        if (data <= last) {
-            ++skipped_;
-            break;
-        }
-        last = data;
-        if (rec.size < 0 || static_cast<const unsigned char*>(data) + rec.size > end) {
-            ++skipped_;  // an event longer than the page: the rest of it is not trusted
-            break;
-        }
+    const bool whole = ring.for_each([&](const RingRecord& r) {
+        const int rsize = static_cast<int>(r.size);
         const Spec* sp = nullptr;
-        if (same_endian_ && type_.present()) {
-            const int64_t type = read(type_, data, rec.size);
+        if (fast) {
+            const int64_t type = read(type_, r.data, rsize);
             if (type >= 0 && static_cast<size_t>(type) < by_type_.size()) sp = &by_type_[static_cast<size_t>(type)];
-        } else if (tep_event* ev = tep_find_event_by_record(tep_, &rec); ev && ev->id >= 0 &&
-                                                                      static_cast<size_t>(ev->id) < by_type_.size()) {
-            sp = &by_type_[static_cast<size_t>(ev->id)];
+        } else {
+            rec.ts = r.ts;
+            rec.data = const_cast<unsigned char*>(r.data);
+            rec.size = rsize;
+            if (tep_event* ev = tep_find_event_by_record(tep_, &rec);
+                ev && ev->id >= 0 && static_cast<size_t>(ev->id) < by_type_.size())
+                sp = &by_type_[static_cast<size_t>(ev->id)];
         }
         if (!sp || !sp->known) {
             ++skipped_;
-            continue;
+            return;
         }
         const Spec& s = *sp;
         TraceEvent out;
         out.kind = s.kind;
         out.cpu = cpu;
-        out.ts = ts;
-        if (same_endian_) {
-            out.pid = static_cast<int>(read(pid_, data, rec.size));
-            out.flags = static_cast<unsigned>(read(flags_, data, rec.size));
-            out.a = read(s.a, data, rec.size);
-            out.b = read(s.b, data, rec.size);
+        out.ts = r.ts;
+        if (fast) {
+            out.pid = static_cast<int>(read(pid_, r.data, rsize));
+            out.flags = static_cast<unsigned>(read(flags_, r.data, rsize));
+            out.a = read(s.a, r.data, rsize);
+            out.b = read(s.b, r.data, rsize);
         } else {
             // A capture from a machine of the other byte order: the library swaps.
             out.pid = tep_data_pid(tep_, &rec);
             out.flags = static_cast<unsigned>(tep_data_flags(tep_, &rec));
             unsigned long long v = 0;
-            if (s.field_a && tep_read_number_field(s.field_a, data, &v) == 0) out.a = static_cast<int64_t>(v);
-            if (s.field_b && tep_read_number_field(s.field_b, data, &v) == 0) out.b = static_cast<int64_t>(v);
+            if (s.field_a && tep_read_number_field(s.field_a, r.data, &v) == 0) out.a = static_cast<int64_t>(v);
+            if (s.field_b && tep_read_number_field(s.field_b, r.data, &v) == 0) out.b = static_cast<int64_t>(v);
         }
-        if (s.comm) out.comm = read_string(s.comm, data, rec.size);
+        if (s.comm) out.comm = read_string(s.comm, r.data, rsize);
         if (s.kind == EventKind::ProcessExec) {
             // filename is a path; the task's comm becomes its last component.
-            if (auto slash = out.comm.rfind('/'); slash != std::string_view::npos)
-                out.comm.remove_prefix(slash + 1);
+            if (auto slash = out.comm.rfind('/'); slash != std::string_view::npos) out.comm.remove_prefix(slash + 1);
         }
         sink.on_event(out);
         ++delivered;
-    }
+    });
+    if (!whole) ++skipped_;  // a record runs past the committed bytes: the rest is not trusted
     return delivered;
 }
 

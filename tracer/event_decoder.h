@@ -1,6 +1,7 @@
-// Decodes ring-buffer sub-buffers (pages of trace_pipe_raw) into TraceEvents
-// with libtraceevent. Field offsets differ between kernels, so every field is
-// looked up by name in the event's format, never hard-coded.
+// Decodes ring-buffer sub-buffers (pages of trace_pipe_raw) into TraceEvents.
+// Pages are walked by RingPage; event formats come from libtraceevent. Field
+// offsets differ between kernels, so every field is looked up by name in the
+// event's format, never hard-coded.
 #pragma once
 
 #include <cstddef>
@@ -8,12 +9,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ring_page.h"
 #include "trace_event.h"
 
 struct tep_handle;
 struct tep_event;
 struct tep_format_field;
-struct kbuffer;
 
 namespace hap {
 
@@ -25,13 +26,11 @@ public:
     EventDecoder(const EventDecoder&) = delete;
     EventDecoder& operator=(const EventDecoder&) = delete;
 
-    // Decodes one sub-buffer of `size` bytes read from `cpu`; returns the
-    // number of events delivered. Records of events hap does not know are skipped.
-    // `readable_after`: bytes after the page the caller guarantees readable
-    // (the rest of a mapped capture, a reader's padded buffer). libtraceevent
-    // reads up to 16 bytes past the last record; with that room a whole page
-    // is decoded in place, without it the page is copied into a padded buffer.
-    uint64_t decode_page(const void* page, size_t size, int cpu, EventSink& sink, size_t readable_after = 0);
+    // Decodes one sub-buffer of `size` bytes read from `cpu` in place (nothing
+    // outside it is read); returns the number of events delivered. Records of
+    // events hap does not know, and pages or records that are corrupt, count
+    // as skipped.
+    uint64_t decode_page(const void* page, size_t size, int cpu, EventSink& sink);
     uint64_t skipped() const { return skipped_; }
 
 private:
@@ -58,13 +57,10 @@ private:
     static inline int64_t read(const NumberAt& n, const void* data, int size) __attribute__((always_inline));
 
     tep_handle* tep_;
-    kbuffer* kbuf_;
     bool same_endian_ = true;
-    size_t data_start_ = 16;  // page header size (timestamp + commit), as kbuffer reads it
-    size_t long_size_ = 8;
+    RingLayout layout_;
     NumberAt type_, pid_, flags_;   // common_type, common_pid, common_flags
     std::vector<Spec> by_type_;     // indexed by event id
-    std::vector<unsigned char> scratch_;
     uint64_t skipped_ = 0;
 };
 

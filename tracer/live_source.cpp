@@ -24,10 +24,10 @@ Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session, Ca
         tracefs_cpu* t = hap_tracefs_cpu_open(session.instance(), cpu, true);
         if (!t) return errno_error("cannot open trace_pipe_raw of cpu " + std::to_string(cpu));
         src->cpus_.emplace_back(cpu, t);
-        src->page_.resize(std::max<size_t>(src->page_.size(), hap_tracefs_cpu_read_size(t) + kPageSlack));
+        src->page_.resize(std::max<size_t>(src->page_.size(), hap_tracefs_cpu_read_size(t)));
     }
     if (src->cpus_.empty()) return Error{"no per-CPU buffers under " + session.buffer_dir(), ENOENT};
-    if (recorder) recorder->set_page_size(src->page_.size() - kPageSlack);
+    if (recorder) recorder->set_page_size(src->page_.size());
     return src;
 }
 
@@ -44,7 +44,7 @@ void LiveSource::close() {
 uint64_t LiveSource::consume(int cpu, int bytes, EventSink& sink) {
     ++pages_;
     if (recorder_) (void)recorder_->write_page(cpu, page_.data(), static_cast<size_t>(bytes));
-    return decoder_->decode_page(page_.data(), static_cast<size_t>(bytes), cpu, sink, kPageSlack);
+    return decoder_->decode_page(page_.data(), static_cast<size_t>(bytes), cpu, sink);
 }
 
 uint64_t LiveSource::pump(EventSink& sink) {

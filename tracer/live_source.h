@@ -37,9 +37,6 @@ private:
     explicit LiveSource(TraceSession& s) : session_(s) {}
     uint64_t consume(int cpu, int bytes, EventSink& sink);
 
-    // Zeroed bytes kept after the page in page_, so the decoder may read a
-    // record header past the last record without copying the page.
-    static constexpr size_t kPageSlack = 16;
     TraceSession& session_;
     CaptureWriter* recorder_ = nullptr;
     tep_handle* tep_ = nullptr;

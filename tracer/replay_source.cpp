@@ -76,7 +76,7 @@ bool ReplaySource::step(EventSink& sink, uint64_t& n) {
     for (auto& f : files_) {
         if (f.next >= f.size) continue;
         if (f.size - f.next >= page_size_) {
-            n += decoder_->decode_page(f.data + f.next, page_size_, f.cpu, sink, f.size - f.next - page_size_);
+            n += decoder_->decode_page(f.data + f.next, page_size_, f.cpu, sink);
             f.next += page_size_;
             // Drop what was decoded from this process's memory every 4 MiB:
             // replay memory stays flat however long the capture is.

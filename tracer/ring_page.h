@@ -1,0 +1,136 @@
+// One sub-buffer ("page") of the kernel's ftrace ring buffer, as trace_pipe_raw
+// hands it out, walked record by record without libtraceevent's kbuffer.
+//
+// Why not kbuffer: it costs two library calls per record and trusts the page
+// header (a corrupt commit or length made it read past the page or loop
+// forever, found by tests/fuzz), so every page had to be checked and often
+// copied first. This walker reads only inside the committed bytes and always
+// moves forward, so a page is decoded in place whatever it holds.
+//
+// Layout (kernel/trace/ring_buffer.c, the same since 2.6.x; also described by
+// events/header_page and events/header_event):
+//   u64  time stamp of the page
+//   long commit: bytes of records, flags in the top bits (missed events)
+//   records, each a 32-bit header {type_len:5, time_delta:27} (bit order by
+//   the file's endianness) and then:
+//     type_len 1..28  data of type_len*4 bytes
+//     type_len 0      u32 length (of array[0] and data), then data
+//     29 padding      u32 length of the rest (a discarded record or page end)
+//     30 time extend  u32 upper bits of a delta too big for 27 bits
+//     31 time stamp   u32 upper bits of an absolute time stamp
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace hap {
+
+struct RingLayout {
+    size_t long_size = 8;  // of the commit field: 4 on 32-bit kernels
+    bool swap = false;     // the capture's byte order is not this machine's
+    bool big_endian = false;
+    size_t data_start() const { return 8 + long_size; }
+};
+
+struct RingRecord {
+    const unsigned char* data;
+    uint32_t size;
+    uint64_t ts;
+};
+
+class RingPage {
+public:
+    static constexpr uint64_t kCommitMask = (1u << 27) - 1;
+    static constexpr uint64_t kMissedEvents = 1ull << 31;
+
+    // False when the header is impossible (commit past the page): nothing in
+    // such a page is read.
+    bool open(const void* page, size_t size, const RingLayout& layout) {
+        layout_ = layout;
+        if (size < layout.data_start()) return false;
+        base_ = static_cast<const unsigned char*>(page);
+        ts_ = read8(0);
+        const uint64_t commit = layout.long_size == 4 ? read4(8) : read8(8);
+        missed_ = commit & kMissedEvents;
+        used_ = static_cast<uint32_t>(commit & kCommitMask);
+        if (layout.data_start() + used_ > size) return false;
+        data_ = base_ + layout.data_start();
+        return true;
+    }
+
+    bool missed_events() const { return missed_; }
+
+    // Calls f(const RingRecord&) for each data record, in order. Returns false
+    // when the walk stopped at a record that does not fit in the committed
+    // bytes (the records before it were delivered).
+    template <class F>
+    bool for_each(F&& f) const {
+        uint64_t ts = ts_;
+        uint32_t at = 0;
+        while (at + 4 <= used_) {
+            const uint32_t head = read4(layout_.data_start() + at);
+            const unsigned type_len = layout_.big_endian ? head >> 27 : head & 0x1f;
+            const uint32_t delta = layout_.big_endian ? head & 0x7ffffff : head >> 5;
+            uint32_t body = at + 4;  // first byte after the header
+            uint32_t length;         // bytes of data after `body`
+            switch (type_len) {
+                case 29:  // padding
+                    // time_delta 0 is the kernel's "null event": no records follow.
+                    if (delta == 0 || body + 4 > used_) return true;
+                    length = read4(layout_.data_start() + body);  // a discarded record's bytes
+                    if (length > used_ - body) return false;
+                    at = body + length;  // the kernel's reader takes no time from padding
+                    continue;
+                case 30:  // time extend
+                case 31: {  // absolute time stamp
+                    if (body + 4 > used_) return false;
+                    const uint64_t word = read4(layout_.data_start() + body);
+                    if (type_len == 30)
+                        ts += (word << 27) + delta;
+                    else  // 59 bits are stored; the top bits stay those of the page.
+                        ts = (ts & ~((1ull << 59) - 1)) | (word << 27) | delta;
+                    at = body + 4;
+                    continue;
+                }
+                case 0: {
+                    if (body + 4 > used_) return false;
+                    const uint32_t word = read4(layout_.data_start() + body);
+                    if (word < 4) return false;
+                    body += 4;
+                    length = (word - 4 + 3) & ~3u;
+                    break;
+                }
+                default:
+                    length = type_len * 4;
+                    break;
+            }
+            if (length > used_ - body) return false;
+            ts += delta;
+            f(RingRecord{data_ + body, length, ts});
+            at = body + length;
+        }
+        return true;
+    }
+
+private:
+    uint32_t read4(size_t at) const {
+        uint32_t v;
+        std::memcpy(&v, base_ + at, 4);
+        return layout_.swap ? __builtin_bswap32(v) : v;
+    }
+    uint64_t read8(size_t at) const {
+        uint64_t v;
+        std::memcpy(&v, base_ + at, 8);
+        return layout_.swap ? __builtin_bswap64(v) : v;
+    }
+
+    RingLayout layout_;
+    const unsigned char* base_ = nullptr;
+    const unsigned char* data_ = nullptr;
+    uint64_t ts_ = 0;
+    uint32_t used_ = 0;
+    bool missed_ = false;
+};
+
+}  // namespace hap
