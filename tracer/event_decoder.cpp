@@ -13,6 +13,11 @@ extern "C" {
 namespace hap {
 namespace {
 
+// exec's filename is a path; the task's comm becomes its last component.
+void trim_to_basename(std::string_view& path) {
+    if (auto slash = path.rfind('/'); slash != std::string_view::npos) path.remove_prefix(slash + 1);
+}
+
 std::string_view read_string(tep_format_field* f, const void* data, int size) {
     const char* base = static_cast<const char*>(data);
     if (f->flags & TEP_FIELD_IS_DYNAMIC) {
@@ -61,8 +66,7 @@ EventDecoder::NumberAt EventDecoder::number_at(tep_format_field* f) {
     return n;
 }
 
-inline int64_t EventDecoder::read(const NumberAt& n, const void* data, int size) {
-    if (!n.present() || n.offset + n.size > size) return 0;
+inline int64_t EventDecoder::load(const NumberAt& n, const void* data) {
     const unsigned char* p = static_cast<const unsigned char*>(data) + n.offset;
     switch (n.size) {
         case 1: { uint8_t v; std::memcpy(&v, p, 1); return n.is_signed ? int8_t(v) : v; }
@@ -90,6 +94,9 @@ void EventDecoder::add(const char* system, const char* name, EventKind kind, con
     s.b = number_at(s.field_b);
     if (comm) s.comm = tep_find_field(ev, comm);
     if (a && !s.a.present()) return;  // a format without the key field is not one we understand
+    // Bytes a record must have for every number read from it.
+    for (const NumberAt* n : {&type_, &pid_, &flags_, &s.a, &s.b})
+        if (n->present()) s.need = std::max(s.need, n->offset + n->size);
     if (static_cast<size_t>(ev->id) >= by_type_.size()) by_type_.resize(static_cast<size_t>(ev->id) + 1);
     by_type_[static_cast<size_t>(ev->id)] = s;
 }
@@ -103,53 +110,64 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
     if (ring.missed_events()) sink.on_gap(cpu);
 
     uint64_t delivered = 0;
-    const bool fast = same_endian_ && type_.present();
-    tep_record rec{};
-    rec.cpu = cpu;
-    const bool whole = ring.for_each([&](const RingRecord& r) {
-        const int rsize = static_cast<int>(r.size);
-        const Spec* sp = nullptr;
-        if (fast) {
-            const int64_t type = read(type_, r.data, rsize);
-            if (type >= 0 && static_cast<size_t>(type) < by_type_.size()) sp = &by_type_[static_cast<size_t>(type)];
-        } else {
+    bool whole;
+    if (same_endian_ && type_.present()) {
+        // The common case, once per record: fields read at offsets fixed for
+        // the whole capture, one length check per record.
+        whole = ring.for_each([&](const RingRecord& r) {
+            const int rsize = static_cast<int>(r.size);
+            const size_t type = rsize >= type_.offset + type_.size ? static_cast<size_t>(load(type_, r.data)) : SIZE_MAX;
+            if (type >= by_type_.size() || !by_type_[type].known || rsize < by_type_[type].need) {
+                ++skipped_;
+                return;
+            }
+            const Spec& s = by_type_[type];
+            TraceEvent out;
+            out.kind = s.kind;
+            out.cpu = cpu;
+            out.ts = r.ts;
+            // funcgraph_exit is half of a function_graph trace; its entry
+            // already named the function, so only the record is counted.
+            if (s.kind != EventKind::FuncGraphExit) {
+                out.pid = static_cast<int>(load(pid_, r.data));
+                out.flags = static_cast<unsigned>(load(flags_, r.data));
+                if (s.a.present()) out.a = load(s.a, r.data);
+                if (s.b.present()) out.b = load(s.b, r.data);
+                if (s.comm) out.comm = read_string(s.comm, r.data, rsize);
+                if (s.kind == EventKind::ProcessExec) trim_to_basename(out.comm);
+            }
+            sink.on_event(out);
+            ++delivered;
+        });
+    } else {
+        // A capture from a machine of the other byte order: the library swaps.
+        tep_record rec{};
+        rec.cpu = cpu;
+        whole = ring.for_each([&](const RingRecord& r) {
             rec.ts = r.ts;
             rec.data = const_cast<unsigned char*>(r.data);
-            rec.size = rsize;
-            if (tep_event* ev = tep_find_event_by_record(tep_, &rec);
-                ev && ev->id >= 0 && static_cast<size_t>(ev->id) < by_type_.size())
-                sp = &by_type_[static_cast<size_t>(ev->id)];
-        }
-        if (!sp || !sp->known) {
-            ++skipped_;
-            return;
-        }
-        const Spec& s = *sp;
-        TraceEvent out;
-        out.kind = s.kind;
-        out.cpu = cpu;
-        out.ts = r.ts;
-        if (fast) {
-            out.pid = static_cast<int>(read(pid_, r.data, rsize));
-            out.flags = static_cast<unsigned>(read(flags_, r.data, rsize));
-            out.a = read(s.a, r.data, rsize);
-            out.b = read(s.b, r.data, rsize);
-        } else {
-            // A capture from a machine of the other byte order: the library swaps.
+            rec.size = static_cast<int>(r.size);
+            tep_event* ev = tep_find_event_by_record(tep_, &rec);
+            if (!ev || ev->id < 0 || static_cast<size_t>(ev->id) >= by_type_.size() || !by_type_[ev->id].known) {
+                ++skipped_;
+                return;
+            }
+            const Spec& s = by_type_[static_cast<size_t>(ev->id)];
+            TraceEvent out;
+            out.kind = s.kind;
+            out.cpu = cpu;
+            out.ts = r.ts;
             out.pid = tep_data_pid(tep_, &rec);
             out.flags = static_cast<unsigned>(tep_data_flags(tep_, &rec));
             unsigned long long v = 0;
             if (s.field_a && tep_read_number_field(s.field_a, r.data, &v) == 0) out.a = static_cast<int64_t>(v);
             if (s.field_b && tep_read_number_field(s.field_b, r.data, &v) == 0) out.b = static_cast<int64_t>(v);
-        }
-        if (s.comm) out.comm = read_string(s.comm, r.data, rsize);
-        if (s.kind == EventKind::ProcessExec) {
-            // filename is a path; the task's comm becomes its last component.
-            if (auto slash = out.comm.rfind('/'); slash != std::string_view::npos) out.comm.remove_prefix(slash + 1);
-        }
-        sink.on_event(out);
-        ++delivered;
-    });
+            if (s.comm) out.comm = read_string(s.comm, r.data, rec.size);
+            if (s.kind == EventKind::ProcessExec) trim_to_basename(out.comm);
+            sink.on_event(out);
+            ++delivered;
+        });
+    }
     if (!whole) ++skipped_;  // a record runs past the committed bytes: the rest is not trusted
     return delivered;
 }

@@ -50,11 +50,13 @@ private:
         tep_format_field* field_a = nullptr;  // for captures of the other byte order
         tep_format_field* field_b = nullptr;
         tep_format_field* comm = nullptr;  // fixed char array or __data_loc string
+        int need = 0;                      // record bytes needed by every number read
     };
     void add(const char* system, const char* name, EventKind kind, const char* a, const char* b,
              const char* comm);
     static NumberAt number_at(tep_format_field* f);
-    static inline int64_t read(const NumberAt& n, const void* data, int size) __attribute__((always_inline));
+    // Reads a number the caller has checked lies inside the record (Spec::need).
+    static inline int64_t load(const NumberAt& n, const void* data) __attribute__((always_inline));
 
     tep_handle* tep_;
     bool same_endian_ = true;

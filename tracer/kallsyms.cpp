@@ -1,34 +1,90 @@
 #include "kallsyms.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <sstream>
+#include <charconv>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "files.h"
 
 namespace hap {
 
-Kallsyms Kallsyms::parse(const std::string& text) {
+Kallsyms Kallsyms::parse(std::string text) {
     Kallsyms k;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        // "ffffffff81000000 T _stext" or "ffffffffc0a01000 t kvm_foo\t[kvm]"
-        std::istringstream l(line);
-        std::string addr, type, name;
-        if (!(l >> addr >> type >> name) || type.size() != 1) continue;
-        const char t = type[0];
-        if (t != 't' && t != 'T' && t != 'w' && t != 'W') continue;
-        uint64_t a = std::strtoull(addr.c_str(), nullptr, 16);
-        if (a == 0) continue;
-        k.syms_.push_back(Sym{a, name});
-    }
-    std::stable_sort(k.syms_.begin(), k.syms_.end(), [](const Sym& x, const Sym& y) { return x.addr < y.addr; });
+    auto owned = std::make_shared<const std::string>(std::move(text));
+    k.text_ = *owned;
+    k.storage_ = std::move(owned);
+    k.index();
     return k;
+}
+
+Expected<Kallsyms> Kallsyms::open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno_error("cannot open " + path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        // Not a plain file (or /proc's, which says size 0): read it.
+        ::close(fd);
+        auto text = read_file(path);
+        if (!text) return text.error();
+        return parse(std::move(*text));
+    }
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (m == MAP_FAILED) return errno_error("cannot map " + path);
+    Kallsyms k;
+    k.storage_ = std::shared_ptr<const void>(m, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+    k.text_ = std::string_view(static_cast<const char*>(m), size);
+    k.index();
+    return k;
+}
+
+void Kallsyms::index() {
+    // This runs at the start of a replay over 4-6 MB, 150-200 k lines of
+    // "%px %c %s[\t[module]]": a line is found with memchr, only its address
+    // and type are read, and a name's end is found when it is looked up.
+    Kallsyms& k = *this;
+    k.syms_.reserve(k.text_.size() / 40);  // a line is about 40 bytes
+    const char* const base = k.text_.data();
+    const char* const end = base + k.text_.size();
+    for (const char* p = base; p < end;) {
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        if (!nl) nl = end;
+        const char* line = p;
+        p = nl + 1;
+        while (line < nl && (*line == ' ' || *line == '\t')) ++line;
+        uint64_t a = 0;
+        auto [q, ec] = std::from_chars(line, nl, a, 16);
+        if (ec != std::errc() || a == 0) continue;
+        auto blanks = [&] {
+            const char* from = q;
+            while (q < nl && (*q == ' ' || *q == '\t')) ++q;
+            return q > from;
+        };
+        if (!blanks() || q >= nl) continue;
+        const char t = *q++;
+        if (t != 't' && t != 'T' && t != 'w' && t != 'W') continue;
+        if (!blanks() || q >= nl) continue;  // the type is one letter, then the name
+        k.syms_.push_back(Sym{a, static_cast<uint32_t>(q - base)});
+    }
+    // Stable: of several names at one address, the first listed is kept by
+    // lookup. The core kernel's lines come sorted; modules' follow them.
+    auto by_addr = [](const Sym& x, const Sym& y) { return x.addr < y.addr; };
+    if (!std::is_sorted(k.syms_.begin(), k.syms_.end(), by_addr))
+        std::stable_sort(k.syms_.begin(), k.syms_.end(), by_addr);
 }
 
 std::string Kallsyms::lookup(uint64_t addr) const {
     auto it = std::upper_bound(syms_.begin(), syms_.end(), addr, [](uint64_t a, const Sym& s) { return a < s.addr; });
     if (it == syms_.begin()) return "";
-    return std::prev(it)->name;
+    const size_t at = std::prev(it)->name_at;
+    const size_t stop = text_.find_first_of(" \t\n", at);
+    return std::string(text_.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
 }
 
 }  // namespace hap

@@ -81,7 +81,7 @@ std::string LiveSource::function_name(uint64_t addr) const {
     // Read once, when the first function hit is named (function modes only).
     if (!kallsyms_) {
         auto text = read_file("/proc/kallsyms");
-        kallsyms_ = Kallsyms::parse(text ? *text : "");
+        kallsyms_ = Kallsyms::parse(text ? std::move(*text) : std::string());
     }
     return kallsyms_->lookup(addr);
 }

@@ -31,7 +31,6 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
     auto tep = load_event_formats(dir, systems);
     if (!tep) return tep.error();
     src->tep_ = *tep;
-    if (auto ks = read_file(dir + "/kallsyms"); ks) src->kallsyms_ = Kallsyms::parse(*ks);
     src->decoder_ = std::make_unique<EventDecoder>(src->tep_);
 
     for (const auto& name : list_dir(dir + "/per_cpu")) {
@@ -110,7 +109,12 @@ uint64_t ReplaySource::drain(EventSink& sink) {
 
 std::string ReplaySource::function_name(uint64_t addr) const {
     // Never the replaying host's symbols: an address means nothing there.
-    return kallsyms_.lookup(addr);
+    // Read when the first function is named: a syscalls capture never needs them.
+    if (!kallsyms_) {
+        auto k = Kallsyms::open(dir_ + "/kallsyms");
+        kallsyms_ = k ? std::move(*k) : Kallsyms::parse("");
+    }
+    return kallsyms_->lookup(addr);
 }
 
 }  // namespace hap

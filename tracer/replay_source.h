@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,7 +49,7 @@ private:
     size_t page_size_ = 0;
     LossCounts losses_;
     uint64_t truncated_ = 0;
-    Kallsyms kallsyms_;  // the recorded kernel's, when the capture has them
+    mutable std::optional<Kallsyms> kallsyms_;  // the recorded kernel's, when the capture has them
 };
 
 }  // namespace hap

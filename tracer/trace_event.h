@@ -18,7 +18,7 @@ enum class EventKind : uint8_t {
     KvmMmio,         // a = guest physical address, b = type
     FunctionEntry,   // a = function address (function tracer)
     FuncGraphEntry,  // a = function address, b = depth
-    FuncGraphExit,   // a = function address, b = depth
+    FuncGraphExit,   // no fields: the matching entry named the function
 };
 
 // common_flags bits (kernel trace_entry flags). libtraceevent's enum lacks NMI
