@@ -48,8 +48,9 @@ std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode
             name = h.kind + ":" + h.normalized;
         }
         if (fig.empty() || !sets.count(fig)) continue;  // a kind the mode did not capture
-        sets[fig].insert(name);
         sets[fig + ":" + h.role].insert(name);
+        if (h.role == "unknown") continue;  // not a task of the sandbox: shown, not counted (Store::unique_counts)
+        sets[fig].insert(name);
         if (fig == "hap_fn" && h.role == "backend") sets["backend"].insert(name);
     }
     return sets;

@@ -275,6 +275,9 @@ Expected<std::vector<RunRow>> Store::runs(const RunFilter& f) {
     });
 }
 
+// Per role, and in total ('*') over the roles that work for the sandbox:
+// records of tasks with no role (the tail of a context switch away from a
+// traced task, run as the next task) are shown under "unknown", not counted.
 Expected<std::vector<UniqueCount>> Store::unique_counts(int64_t run_id) {
     return guarded(path(), [&] {
         auto q = db_.prepare(
@@ -282,7 +285,7 @@ Expected<std::vector<UniqueCount>> Store::unique_counts(int64_t run_id) {
             "WHERE h.run_id = ?1 GROUP BY s.kind, h.role "
             "UNION ALL "
             "SELECT s.kind, '*', count(DISTINCT s.normalized) FROM hits h JOIN symbols s ON s.id = h.symbol_id "
-            "WHERE h.run_id = ?1 GROUP BY s.kind");
+            "WHERE h.run_id = ?1 AND h.role <> 'unknown' GROUP BY s.kind");
         q.bind(1, run_id);
         std::vector<UniqueCount> out;
         while (q.step()) out.push_back(UniqueCount{q.text_at(0), q.text_at(1), q.int_at(2)});

@@ -29,6 +29,8 @@ public:
     std::string describe() const override { return "capture " + dir_; }
     const nlohmann::json& meta() const { return meta_; }
     uint64_t truncated_bytes() const { return truncated_; }
+    // Records and pages the decoder could not use (unknown events, corrupt pages).
+    uint64_t decoder_skipped() const { return decoder_->skipped(); }
 
 private:
     ReplaySource() = default;

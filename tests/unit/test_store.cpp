@@ -73,6 +73,23 @@ TEST_CASE("a run becomes complete with its hits and tasks in one step", "[store]
     CHECK_FALSE((*s)->complete_run(*id, sample_outcome()).ok());
 }
 
+TEST_CASE("hits of tasks without a role are shown per role but not counted in the total", "[store]") {
+    TempDb db;
+    auto s = Store::open(db.path);
+    REQUIRE(s.ok());
+    auto id = (*s)->begin_run(sample_run());
+    RunOutcome o = sample_outcome();
+    o.hits.push_back({"syscall", "unknown", "sched_yield", "sched_yield", 1});
+    o.hits.push_back({"syscall", "unknown", "read", "read", 1});
+    REQUIRE((*s)->complete_run(*id, o).ok());
+    auto counts = (*s)->unique_counts(*id);
+    REQUIRE(counts.ok());
+    std::map<std::string, int64_t> by_role;
+    for (const auto& c : *counts) by_role[c.role] = c.unique;
+    CHECK(by_role["unknown"] == 2);
+    CHECK(by_role["*"] == 3);  // sched_yield was reached only by a stranger
+}
+
 TEST_CASE("a run whose writer died is aborted at the next open, never counted", "[store]") {
     TempDb db;
     int64_t id = 0;
