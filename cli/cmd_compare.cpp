@@ -13,6 +13,8 @@
 #include "engine/measurement.h"
 #include "files.h"
 #include "options.h"
+#include "runner.h"
+#include "workload.h"
 #include "store.h"
 
 namespace hap::cli {
@@ -55,9 +57,11 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::string runtimes_arg, workloads_arg;
     int duration = 10, ready = 60;
     po::options_description desc("options");
+    const std::string runtimes_help = "comma list of: " + joined(known_runtimes());
+    const std::string workloads_help = "comma list of: " + joined(known_workloads());
     desc.add_options()
-        ("runtimes", po::value(&runtimes_arg)->required(), "comma list: runc, crun, runsc (gvisor), docker, ...")
-        ("workloads", po::value(&workloads_arg)->required(), "comma list of workloads, e.g. redis")
+        ("runtimes", po::value(&runtimes_arg)->required(), runtimes_help.c_str())
+        ("workloads", po::value(&workloads_arg)->required(), workloads_help.c_str())
         ("reps,n", po::value(&base.reps)->default_value(3), "complete runs wanted per cell")
         ("platform", po::value(&base.platform), "gVisor platform: ptrace (default)")
         ("mode,m", po::value(&base.mode_spec)->default_value("auto"), "capture modes, as for measure")

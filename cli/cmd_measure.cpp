@@ -7,6 +7,8 @@
 #include "engine/measurement.h"
 #include "hapd/client.h"
 #include "options.h"
+#include "runner.h"
+#include "workload.h"
 #include "text_table.h"
 
 namespace hap::cli {
@@ -43,10 +45,11 @@ int cmd_measure(const std::vector<std::string>& args) {
     MeasureRequest req;
     int duration = 10, ready = 60;
     po::options_description desc("options");
+    const std::string runtimes = joined(known_runtimes()), workloads = joined(known_workloads());
     desc.add_options()
-        ("runtime,r", po::value(&req.runtime)->required(), "runc, crun, runsc (gvisor), docker, docker:runsc")
-        ("workload,w", po::value(&req.workload)->required(), "redis")
-        ("platform", po::value(&req.platform), "gVisor platform: ptrace (default)")
+        ("runtime,r", po::value(&req.runtime)->required(), runtimes.c_str())
+        ("workload,w", po::value(&req.workload)->required(), workloads.c_str())
+        ("platform", po::value(&req.platform), "gVisor platform: ptrace (default), kvm, or systrap where runsc has it")
         ("mode,m", po::value(&req.mode_spec)->default_value("auto"),
          "capture modes: auto, or a comma list of syscalls, kvm, function, function_graph")
         ("reps,n", po::value(&req.reps)->default_value(1), "repetitions (a fresh sandbox each)")

@@ -32,4 +32,10 @@ std::string default_db_path() {
     return env && *env ? env : "hap.db";
 }
 
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
 }  // namespace hap::cli

@@ -18,4 +18,8 @@ bool parse_options(const std::string& command, const std::string& usage, po::opt
 
 std::string default_db_path();  // $HAP_DB, else hap.db
 
+// "a, b, c": the names a --help line lists, from the same lists the runners
+// and workloads accept, so help never falls behind them.
+std::string joined(const std::vector<std::string>& names);
+
 }  // namespace hap::cli
