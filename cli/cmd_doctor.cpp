@@ -157,9 +157,35 @@ int cmd_doctor(const std::vector<std::string>& args) {
         auto bin = find_program(name);
         checks.push_back({"runtime", name, bin ? "ok" : "missing", bin ? *bin : why});
     }
-    for (const char* tool : {"redis-benchmark", "redis-cli", "ip", "debootstrap"})
+    for (const char* tool : {"redis-benchmark", "redis-cli", "wrk", "ip", "debootstrap"})
         checks.push_back({"tools", tool, find_program(tool) ? "ok" : "missing",
                           find_program(tool) ? "" : "run scripts/setup"});
+    checks.push_back(find_program("qemu-system-x86_64")
+                         ? Check{"lab", "qemu-system-x86_64", "ok", "hapctl lab runs function-level captures in a VM"}
+                         : Check{"lab", "qemu-system-x86_64", "missing", "apt-get install qemu-system-x86 (or run scripts/setup)"});
+
+    // Workloads: the load generator every runtime needs, and what the native
+    // baseline runs from the host (containers bring theirs in their image).
+    struct WorkloadNeeds {
+        const char* name;
+        const char* load;
+        std::vector<std::pair<std::string, std::string>> host;  // path, Debian package
+    };
+    for (const auto& w : std::vector<WorkloadNeeds>{
+             {"redis", "redis-benchmark", {{"/usr/bin/redis-server", "redis-server"}}},
+             {"python", "wrk", {{"/usr/bin/python3", "python3"}, {"/usr/lib/python3/dist-packages/tornado", "python3-tornado"}}},
+             {"node", "wrk", {{"/usr/bin/node", "nodejs"}, {"/usr/share/nodejs/express", "node-express"}}},
+             {"nginx", "wrk", {{"/usr/sbin/nginx", "nginx"}}}}) {
+        std::string missing;
+        for (const auto& [path, pkg] : w.host)
+            if (!path_exists(path)) missing += (missing.empty() ? "" : " ") + pkg;
+        if (!find_program(w.load))
+            checks.push_back({"workload", w.name, "missing", std::string(w.load) + " (its load generator) is not installed: run scripts/setup"});
+        else
+            checks.push_back({"workload", w.name, "ok",
+                              std::string("load: ") + w.load + "; native baseline: " +
+                                  (missing.empty() ? "ready" : "needs apt-get install " + missing)});
+    }
 
     if (format == "json") {
         nlohmann::json arr = nlohmann::json::array();
