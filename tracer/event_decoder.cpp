@@ -109,8 +109,9 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
     }
     if (ring.missed_events()) sink.on_gap(cpu);
 
-    uint64_t delivered = 0;
+    uint64_t delivered = 0, exits = 0;
     bool whole;
+    const bool count_exits = sink.counts_only(EventKind::FuncGraphExit);
     if (same_endian_ && type_.present()) {
         // The common case, once per record: fields read at offsets fixed for
         // the whole capture, one length check per record.
@@ -122,6 +123,10 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
                 return;
             }
             const Spec& s = by_type_[type];
+            if (count_exits && s.kind == EventKind::FuncGraphExit) {
+                ++exits;
+                return;
+            }
             TraceEvent out;
             out.kind = s.kind;
             out.cpu = cpu;
@@ -167,6 +172,10 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
             sink.on_event(out);
             ++delivered;
         });
+    }
+    if (exits) {
+        sink.on_counted(EventKind::FuncGraphExit, exits);
+        delivered += exits;
     }
     if (!whole) ++skipped_;  // a record runs past the committed bytes: the rest is not trusted
     return delivered;

@@ -59,8 +59,9 @@ void Kallsyms::index() {
         p = nl + 1;
         while (line < nl && (*line == ' ' || *line == '\t')) ++line;
         uint64_t a = 0;
-        auto [q, ec] = std::from_chars(line, nl, a, 16);
-        if (ec != std::errc() || a == 0) continue;
+        const auto parsed = std::from_chars(line, nl, a, 16);
+        if (parsed.ec != std::errc() || a == 0) continue;
+        const char* q = parsed.ptr;  // not a structured binding: clang 14 cannot capture one
         auto blanks = [&] {
             const char* from = q;
             while (q < nl && (*q == ' ' || *q == '\t')) ++q;

@@ -33,6 +33,8 @@ public:
     explicit RunAggregate(TaskTable& tasks) : tasks_(tasks) {}
     void on_event(const TraceEvent& ev) override;
     void on_gap(int cpu) override;
+    bool counts_only(EventKind kind) const override { return kind == EventKind::FuncGraphExit; }
+    void on_counted(EventKind, uint64_t records) override { totals_.events += records; }
 
     // Per (kind, role, name); function addresses resolved by `function_name`.
     std::vector<Hit> hits(const std::function<std::string(uint64_t)>& function_name = {}) const;

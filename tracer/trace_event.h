@@ -45,6 +45,11 @@ public:
     virtual void on_event(const TraceEvent& ev) = 0;
     // The kernel dropped records before this point on `cpu` (a gap, not a count).
     virtual void on_gap(int /*cpu*/) {}
+    // A sink that has no use for records of a kind says so; the decoder then
+    // hands it only how many there were, once per page, not each record
+    // (half of a function_graph trace is funcgraph_exit).
+    virtual bool counts_only(EventKind /*kind*/) const { return false; }
+    virtual void on_counted(EventKind /*kind*/, uint64_t /*records*/) {}
 };
 
 }  // namespace hap
