@@ -73,11 +73,10 @@ void Kallsyms::index() {
         if (!blanks() || q >= nl) continue;  // the type is one letter, then the name
         k.syms_.push_back(Sym{a, static_cast<uint32_t>(q - base)});
     }
-    // Stable: of several names at one address, the first listed is kept by
-    // lookup. The core kernel's lines come sorted; modules' follow them.
-    auto by_addr = [](const Sym& x, const Sym& y) { return x.addr < y.addr; };
-    if (!std::is_sorted(k.syms_.begin(), k.syms_.end(), by_addr))
-        std::stable_sort(k.syms_.begin(), k.syms_.end(), by_addr);
+    // Of several names at one address, lookup keeps the first listed:
+    // name_at breaks ties in file order. Lines often come sorted already.
+    auto by_addr = [](const Sym& x, const Sym& y) { return x.addr < y.addr || (x.addr == y.addr && x.name_at < y.name_at); };
+    if (!std::is_sorted(k.syms_.begin(), k.syms_.end(), by_addr)) std::sort(k.syms_.begin(), k.syms_.end(), by_addr);
 }
 
 std::string Kallsyms::lookup(uint64_t addr) const {
