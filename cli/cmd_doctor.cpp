@@ -139,10 +139,14 @@ int cmd_doctor(const std::vector<std::string>& args) {
         c.detail = ver + "; " + c.detail;
         checks.push_back(c);
     }
-    if (find_program("runsc"))
+    if (find_program("runsc")) {
+        const bool kvm_runs = kvm_guests_usable().usable;
+        const KvmVerdict gk = kvm_runs ? gvisor_kvm_usable() : KvmVerdict{};
         checks.push_back({"runtime", "runsc --platform", "ok",
-                          kvm_guests_usable().usable ? "ptrace and kvm usable"
-                                                     : "ptrace usable; kvm not here (see /dev/kvm above)"});
+                          gk.usable   ? "ptrace and kvm usable"
+                          : kvm_runs ? "ptrace usable; kvm not: " + gk.why
+                                     : "ptrace usable; kvm not here (see /dev/kvm above)"});
+    }
 
     // Engine: the user's, or a private one hap starts.
     std::string engine = version_of({"docker", "version", "--format", "{{.Server.Version}}"});

@@ -17,6 +17,15 @@ extern "C" {
  * call it only in a child that the caller kills on a timeout. */
 int hap_kvm_probe(int run, char *why, size_t why_size);
 
+/* Does a guest keep the XCR0 it sets? A real-mode vCPU with CR4.OSXSAVE
+ * writes XCR0=3 with XSETBV, reads it back, exits to userspace (OUT) and
+ * reads it again. Under a hypervisor that does not deliver the XSETBV
+ * intercept (QEMU 7.2's TCG with nested SVM), KVM never learns the value and
+ * reloads its own (1) at the next VM entry. Returns 0 when XCR0 is kept, else
+ * 1 with the reason in `why`. Needs an XSAVE CPU; like hap_kvm_probe(run=1)
+ * it runs a guest, so call it only in a child killed on a timeout. */
+int hap_kvm_probe_xcr0(char *why, size_t why_size);
+
 /* Nonzero when KVM here is PVM-based (kvm_pvm loaded): never run a guest. */
 int hap_kvm_is_pvm(void);
 

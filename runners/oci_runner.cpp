@@ -38,11 +38,13 @@ OciRunner::OciRunner(const RunnerOptions& opts, const Workload& workload, std::s
     if (!is_gvisor() && !platform_.empty())
         throw UserError("--platform is for gVisor (runsc) only, not " + runtime_, "drop --platform", kExitUsage);
     if (is_gvisor() && platform_ == "kvm") {
-        // gVisor's kvm platform runs the sandbox as a KVM guest.
-        KvmVerdict kvm = kvm_guests_usable();
+        // gVisor's kvm platform runs the sandbox as a KVM guest, and needs
+        // more of that guest's CPU than a plain guest does (kvm_guests.h).
+        KvmVerdict kvm = gvisor_kvm_usable();
         if (!kvm.usable)
             throw UserError("gVisor's kvm platform cannot run here: " + kvm.why,
-                            "use --platform ptrace, or measure in the lab (hapctl lab run -- measure ...)");
+                            "use --platform ptrace; the kvm platform needs KVM on hardware, or a nested KVM that "
+                            "passes these checks (hapctl doctor)");
     }
     if (is_gvisor() && platform_ != "ptrace" && platform_ != "kvm")
         throw UserError("unknown gVisor platform '" + platform_ + "'", "this runsc has ptrace and kvm", kExitUsage);
