@@ -143,11 +143,12 @@ void DockerRunner::launch() {
         link_->create_into_process(init_pid_);
         return;
     }
-    // The engine chose runsc's flags: check that it ran the platform recorded.
+    // The engine chose runsc's flags (the sandbox's command line carries
+    // those not left at their default): check it ran the platform recorded.
     const std::string ran = platform_flag(task_cmdline(init_pid_));
     if (!ran.empty() && ran != platform_)
-        throw UserError("the engine's runsc runs platform " + ran + ", not " + platform_,
-                        "measure it with --platform " + ran + " (only ptrace is passed through Docker here)");
+        throw UserError("the engine's runsc runs platform " + ran + ", not " + platform_ + " as recorded",
+                        "register runsc with the engine without --platform, or measure --runtime runsc --platform " + ran);
 }
 
 Endpoint DockerRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
