@@ -2,30 +2,57 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iostream>
 
 #include "files.h"
+#include "leftovers.h"
 #include "procfs.h"
 
 namespace hap {
 namespace {
 std::atomic<int> g_seq{100};  // apart from the OCI runner's sequence
+
+// gVisor's sandbox (`runsc boot`, comm runsc-sandbox) and gofer are runsc
+// re-executed with every global flag, the bundle and the container id on
+// their command line.
+bool is_gvisor_runtime_process(const std::string& cmd) {
+    return cmd.rfind("runsc-sandbox", 0) == 0 || cmd.rfind("runsc-gofer", 0) == 0 ||
+           cmd.find(" boot ") != std::string::npos || cmd.find(" gofer ") != std::string::npos;
 }
+
+// The value of --platform=X on a runsc command line, "" if absent.
+std::string platform_flag(const std::string& cmd) {
+    const std::string flag = "--platform=";
+    auto at = cmd.find(flag);
+    if (at == std::string::npos) return "";
+    at += flag.size();
+    return cmd.substr(at, cmd.find(' ', at) - at);
+}
+}  // namespace
 
 DockerRunner::DockerRunner(const RunnerOptions& opts, const Workload& workload)
     : opts_(opts), workload_(workload), platform_(opts.platform), host_(opts.docker_host) {
     if (auto colon = opts.runtime.find(':'); colon != std::string::npos) engine_runtime_ = opts.runtime.substr(colon + 1);
     if (!find_program("docker")) throw UserError("docker client not found", "install docker.io (scripts/setup does)");
-    if (engine_runtime_ == "runsc")
-        // Docker hands runsc the namespace at start, and Debian's runsc takes
-        // every namespace for the root one on 6.x kernels (gVisor #10704);
-        // hap's workaround hides /proc/sys/net from `runsc run`, which
-        // Docker's shim does not let it do.
-        throw UserError("gVisor through Docker does not start on this runsc and kernel (gVisor issue #10704)",
-                        "use --runtime runsc: gVisor on an OCI bundle, with its own netstack", kExitUsage);
-    if (!platform_.empty())
+    if (is_gvisor()) {
+        // The engine runs runsc with its default platform; hap's private
+        // dockerd registers it without --platform (ptrace on this runsc).
+        if (platform_.empty()) platform_ = "ptrace";
+        if (platform_ != "ptrace")
+            throw UserError("--platform " + platform_ + " is not passed through Docker here (docker:runsc runs ptrace)",
+                            "use --runtime runsc --platform " + platform_, kExitUsage);
+        if (!find_program("runsc"))
+            throw UserError("runsc is not installed (not found in PATH)", "install it with scripts/setup (Debian package runsc)");
+        if (host_.empty() && !PrivateDockerd::runsc_runtime_path())
+            throw UserError("cannot register runsc with the private dockerd: " + scripts_dir() +
+                                "/docker/runsc-netns-mask is missing",
+                            "set HAP_SCRIPTS_DIR to hap's scripts/ directory");
+    } else if (!platform_.empty()) {
         throw UserError("--platform is not passed through Docker here", "use --runtime runsc --platform " + platform_,
                         kExitUsage);
+    }
 }
 
 DockerRunner::~DockerRunner() {
@@ -39,13 +66,21 @@ Argv DockerRunner::docker(Argv args) const {
     return argv;
 }
 
-std::string DockerRunner::docker_ok(Argv args, const std::string& what, std::chrono::seconds timeout) const {
+std::string DockerRunner::docker_ok(Argv args, const std::string& what, std::chrono::seconds timeout,
+                                    const std::string& hint) const {
     RunOptions o;
     o.timeout = timeout;
     auto r = run_command(docker(std::move(args)), o);
     if (!r) throw UserError("cannot run docker: " + r.error().describe());
-    if (!r->succeeded()) throw UserError(what + " failed: " + r->summary());
+    if (!r->succeeded()) throw UserError(what + " failed: " + r->summary(), hint);
     return trim(r->out);
+}
+
+pid_t DockerRunner::container_pid(const std::string& name) const {
+    std::string pid = docker_ok({"inspect", "--format", "{{.State.Pid}}", name}, "docker inspect of " + name);
+    pid_t p = std::atoi(pid.c_str());
+    if (p <= 0) throw UserError("docker reports no pid for container " + name);
+    return p;
 }
 
 void DockerRunner::prepare() {
@@ -67,10 +102,22 @@ void DockerRunner::prepare() {
 void DockerRunner::launch() {
     const int seq = g_seq++;
     name_ = "hap-" + std::to_string(::getpid()) + "-" + std::to_string(seq);
+    const std::string owner = std::string(kOwnerLabel) + "=" + std::to_string(::getpid());
+    link_ = std::make_unique<NetnsLink>(seq);
     // --network none: this host's private engine has no bridge; hap adds a
-    // veth from its own client namespace once the container exists.
-    Argv args = {"run", "--detach", "--name", name_, "--label", std::string(kOwnerLabel) + "=" + std::to_string(::getpid()),
-                 "--network", "none", "--read-only"};
+    // veth from its own client namespace (see docker_runner.h).
+    std::string network = "none";
+    if (is_gvisor()) {
+        holder_name_ = name_ + "-net";
+        holder_ = true;
+        docker_ok({"run", "--detach", "--name", holder_name_, "--label", owner, "--network", "none", "--read-only",
+                   image_tag_, "sleep", "infinity"},
+                  "docker run of the network holder container " + holder_name_);
+        holder_id_ = docker_ok({"inspect", "--format", "{{.Id}}", holder_name_}, "docker inspect of " + holder_name_);
+        link_->create_into_process(container_pid(holder_name_));
+        network = "container:" + holder_name_;
+    }
+    Argv args = {"run", "--detach", "--name", name_, "--label", owner, "--network", network, "--read-only"};
     for (const auto& d : workload_.scratch_dirs()) {
         args.push_back("--tmpfs");
         args.push_back(d);
@@ -83,43 +130,102 @@ void DockerRunner::launch() {
     }
     args.push_back(image_tag_);
     for (const auto& a : workload_.command()) args.push_back(a);
+    std::string hint;
+    if (!dockerd_ && is_gvisor())
+        hint = "register runsc with your engine through hap's wrapper (gVisor issue #10704): dockerd --add-runtime runsc=" +
+               scripts_dir() + "/docker/runsc-netns-mask";
     container_ = true;
-    docker_ok(args, "docker run of " + workload_.name() + (engine_runtime_.empty() ? "" : " with " + engine_runtime_));
-    std::string pid = docker_ok({"inspect", "--format", "{{.State.Pid}}", name_}, "docker inspect");
-    init_pid_ = std::atoi(pid.c_str());
-    if (init_pid_ <= 0) throw UserError("docker reports no pid for container " + name_);
-    link_ = std::make_unique<NetnsLink>(seq);
-    link_->create_into_process(init_pid_);
+    docker_ok(args, "docker run of " + workload_.name() + (engine_runtime_.empty() ? "" : " with " + engine_runtime_),
+              std::chrono::seconds(120), hint);
+    id_ = docker_ok({"inspect", "--format", "{{.Id}}", name_}, "docker inspect of " + name_);
+    init_pid_ = container_pid(name_);
+    if (!is_gvisor()) {
+        link_->create_into_process(init_pid_);
+        return;
+    }
+    // The engine chose runsc's flags (the sandbox's command line carries
+    // those not left at their default): check it ran the platform recorded.
+    const std::string ran = platform_flag(task_cmdline(init_pid_));
+    if (!ran.empty() && ran != platform_)
+        throw UserError("the engine's runsc runs platform " + ran + ", not " + platform_ + " as recorded",
+                        "register runsc with the engine without --platform, or measure --runtime runsc --platform " + ran);
 }
 
 Endpoint DockerRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
 
 std::vector<SandboxTask> DockerRunner::tasks() {
     std::vector<SandboxTask> out;
-    out.push_back(SandboxTask{init_pid_, "workload", task_comm(init_pid_)});
-    for (pid_t p : descendants(init_pid_)) out.push_back(SandboxTask{p, "workload", task_comm(p)});
+    auto add = [&](pid_t pid, const std::string& role) {
+        for (const auto& t : out)
+            if (t.pid == pid) return;
+        out.push_back(SandboxTask{pid, role, task_comm(pid)});
+    };
+    if (!is_gvisor()) {
+        add(init_pid_, "workload");
+        for (pid_t p : descendants(init_pid_)) add(p, "workload");
+    } else {
+        // As under the OCI runner: the sentry and gofer are the runtime; what
+        // the sentry spawns (ptrace stubs) runs the application's code. The
+        // container id (64 hex digits, on their command lines) ties them to
+        // this container; a candidate whose parent is one too is a stub.
+        std::vector<pid_t> candidates, runtime_pids;
+        for (pid_t p : all_pids()) {
+            const std::string cmd = task_cmdline(p);
+            if (cmd.find(id_) != std::string::npos && is_gvisor_runtime_process(cmd)) candidates.push_back(p);
+        }
+        for (pid_t p : candidates) {
+            auto parent = parent_pid(p);
+            bool stub = parent && std::find(candidates.begin(), candidates.end(), *parent) != candidates.end();
+            if (!stub) runtime_pids.push_back(p);
+        }
+        for (pid_t p : runtime_pids) add(p, "runtime");
+        for (pid_t p : runtime_pids)
+            for (pid_t d : descendants(p)) add(d, "workload");
+    }
     // The shim that holds the container's stdio and reaps it works for it too.
     if (auto parent = parent_pid(init_pid_); parent && *parent > 1) {
         std::string comm = task_comm(*parent);
-        if (comm.rfind("containerd-shim", 0) == 0) out.push_back(SandboxTask{*parent, "runtime", comm});
+        if (comm.rfind("containerd-shim", 0) == 0) add(*parent, "runtime");
     }
     return out;
 }
 
+void DockerRunner::remove_container(const std::string& name, const std::string& known_id) noexcept {
+    RunOptions o;
+    o.timeout = std::chrono::seconds(60);
+    std::string id = known_id;
+    if (id.empty()) {
+        auto r = run_command(docker({"inspect", "--format", "{{.Id}}", name}), o);
+        if (r && r->succeeded()) id = trim(r->out);
+    }
+    (void)run_command(docker({"rm", "--force", name}), o);
+    // A runtime that failed half-way (runsc create) leaves its shim, sandbox
+    // and gofer running; each names the container id (MACHINE-NOTES.md).
+    if (id.size() == 64)
+        if (int n = kill_processes_mentioning(id, std::chrono::seconds(5)); n > 0)
+            std::cerr << "hapctl: killed " << n << " process(es) left by container " << name << "\n";
+}
+
 void DockerRunner::teardown() noexcept {
     if (container_) {
-        RunOptions o;
-        o.timeout = std::chrono::seconds(60);
-        (void)run_command(docker({"rm", "--force", name_}), o);
+        remove_container(name_, id_);
         container_ = false;
     }
+    if (holder_) {
+        remove_container(holder_name_, holder_id_);
+        holder_ = false;
+    }
     if (link_) link_->teardown();
+    id_.clear();
+    holder_id_.clear();
+    init_pid_ = 0;
 }
 
 void DockerRunner::shutdown() noexcept {
     if (dockerd_) {
         dockerd_->stop();
-        (void)run_command({"rm", "-rf", "--one-file-system", dockerd_->dir()});
+        // Whatever outlived the engine (shims, runsc sandboxes) names its directory.
+        remove_private_dockerd_dir(dockerd_->dir());
         dockerd_.reset();
     }
 }

@@ -1,6 +1,14 @@
 // The workload as a Docker container, through an engine: the user's own
 // (--docker-host) or a private dockerd hap starts. `docker` uses the engine's
 // default runtime (runc); `docker:NAME` one registered with it (runsc).
+//
+// Network: the container has no engine network (--network none) and hap
+// puts a veth from its own client namespace into the container's namespace.
+// Under runc that happens after start. gVisor copies the namespace's
+// interfaces into its own netstack when the sandbox is created, so for
+// docker:runsc a holder container (runc, `sleep infinity`) owns the namespace,
+// gets the veth first, and the gVisor container joins it (--network
+// container:HOLDER), the "pause container" of Kubernetes pods.
 #pragma once
 
 #include <memory>
@@ -19,7 +27,9 @@ public:
 
     std::string runtime() const override { return engine_runtime_.empty() ? "docker" : "docker:" + engine_runtime_; }
     std::string platform() const override { return platform_; }
-    std::string network() const override { return "none + veth (hap netns)"; }
+    std::string network() const override {
+        return is_gvisor() ? "sandbox (gVisor netstack) via veth, netns of a holder container" : "none + veth (hap netns)";
+    }
     std::string image() const override { return image_tag_; }
 
     void prepare() override;
@@ -32,16 +42,21 @@ public:
     static constexpr const char* kOwnerLabel = "hap.owner";
 
 private:
+    bool is_gvisor() const { return engine_runtime_ == "runsc"; }
     Argv docker(Argv args) const;
-    std::string docker_ok(Argv args, const std::string& what, std::chrono::seconds timeout = std::chrono::seconds(120)) const;
+    std::string docker_ok(Argv args, const std::string& what, std::chrono::seconds timeout = std::chrono::seconds(120),
+                          const std::string& hint = "") const;
+    pid_t container_pid(const std::string& name) const;
+    void remove_container(const std::string& name, const std::string& id) noexcept;
 
     RunnerOptions opts_;
     const Workload& workload_;
-    std::string engine_runtime_, platform_, host_, image_tag_, name_;
+    std::string engine_runtime_, platform_, host_, image_tag_, name_, id_;
+    std::string holder_name_, holder_id_;  // docker:runsc only
     std::unique_ptr<PrivateDockerd> dockerd_;
     std::unique_ptr<NetnsLink> link_;
-    pid_t init_pid_ = 0;
-    bool container_ = false;
+    pid_t init_pid_ = 0;  // runc: the container's init; runsc: the sandbox (runsc boot)
+    bool container_ = false, holder_ = false;
 };
 
 }  // namespace hap

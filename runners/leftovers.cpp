@@ -47,6 +47,24 @@ void unmount_below(const std::string& dir) {
 
 }  // namespace
 
+int kill_processes_mentioning(const std::string& needle, std::chrono::milliseconds grace) {
+    if (needle.empty()) return 0;
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    auto pids = processes_mentioning(needle);
+    while (!pids.empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        pids = processes_mentioning(needle);
+    }
+    for (pid_t p : pids) kill_tree(p);
+    return static_cast<int>(pids.size());
+}
+
+void remove_private_dockerd_dir(const std::string& dir) {
+    (void)kill_processes_mentioning(dir);
+    unmount_below(dir);
+    (void)run_command({"rm", "-rf", "--one-file-system", dir});
+}
+
 int owner_pid_of(const std::string& name) {
     static const std::regex pat(R"(^(?:hap-|hap|dockerd-)(\d+)(?:[-cw]\d+)?$)");
     std::smatch m;
@@ -93,9 +111,7 @@ std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
                 if (process_alive(d)) ::kill(d, SIGKILL);
             }
         }
-        for (pid_t p : processes_mentioning(dir)) kill_tree(p);
-        unmount_below(dir);
-        (void)run_command({"rm", "-rf", "--one-file-system", dir});
+        remove_private_dockerd_dir(dir);
         done.push_back("stopped private dockerd " + name + " left by a dead hapctl");
     }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "files.h"
+#include "image_store.h"
 #include "interrupt.h"
 
 namespace hap {
@@ -21,7 +22,11 @@ void PrivateDockerd::start() {
     const std::string log = dir_ + "/dockerd.log";
     Argv argv = {"dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=vfs",
                  "--data-root", data_root_, "--exec-root", dir_ + "/exec", "--pidfile", dir_ + "/dockerd.pid",
-                 "-H", host(), "--add-runtime", "runsc=/usr/bin/runsc"};
+                 "-H", host()};
+    if (auto runsc = runsc_runtime_path()) {
+        argv.push_back("--add-runtime");
+        argv.push_back("runsc=" + *runsc);
+    }
     SpawnOptions so;
     so.stdout_path = so.stderr_path = log;
     auto child = spawn_process(argv, so);
@@ -41,6 +46,15 @@ void PrivateDockerd::start() {
     if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
     stop();
     throw UserError("the private dockerd did not come up: " + (last.empty() ? "no output" : last), "log: " + log);
+}
+
+std::optional<std::string> PrivateDockerd::runsc_runtime_path() {
+    if (!find_program("runsc")) return std::nullopt;
+    // runsc behind a wrapper that hides /proc/sys/net from it (gVisor #10704),
+    // so gVisor's own netstack starts in the namespace Docker hands it.
+    const std::string wrapper = scripts_dir() + "/docker/runsc-netns-mask";
+    if (::access(wrapper.c_str(), X_OK) != 0) return std::nullopt;
+    return wrapper;
 }
 
 void PrivateDockerd::stop() noexcept {

@@ -1,9 +1,11 @@
 // A Docker engine of hap's own, for hosts where none runs (MACHINE-NOTES.md):
 // its own socket, exec root and pid file under /run/hap/dockerd-<owner pid>,
-// gVisor registered as runtime "runsc", stopped by pid when the run ends.
+// gVisor registered as runtime "runsc" (through scripts/docker/runsc-netns-mask,
+// see there), stopped by pid when the run ends.
 // Images live in a persistent data root so they are imported once.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "process.h"
@@ -20,6 +22,10 @@ public:
     void stop() noexcept;
     std::string host() const { return "unix://" + socket_; }
     const std::string& dir() const { return dir_; }
+
+    // What is registered as runtime "runsc": hap's wrapper script; nullopt
+    // without runsc or without the script (then "runsc" is not registered).
+    static std::optional<std::string> runsc_runtime_path();
 
     static std::string dir_prefix(const std::string& state_dir) { return state_dir + "/dockerd-"; }
 

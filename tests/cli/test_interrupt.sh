@@ -56,25 +56,30 @@ wait "$killed" 2>/dev/null
 grep -q "left by a dead hapctl\|stale tracefs instance" "$work/next.log" && pass || fail "the next start did not say what it cleaned"
 
 # --- SIGKILL with a private dockerd: its daemon, containerd, shim and the
-# container must all be gone after the next start.
+# container must all be gone after the next start; under docker:runsc also
+# the network holder container and gVisor's sandbox and gofer.
+docker_runtimes=(docker)
+command -v runsc >/dev/null && docker_runtimes+=(docker:runsc)
 if command -v dockerd >/dev/null && command -v docker >/dev/null; then
-  db=$work/dkill.db
-  if RUNTIME=docker start_measure "$db" "$work/dkill.log"; then
-    killed=$measure_pid
-    dir=/run/hap/dockerd-$killed
-    [ -d "$dir" ] && pass || fail "no private dockerd directory $dir"
-    kill -KILL "$killed"
-    wait "$killed" 2>/dev/null
-    "$HAPCTL" measure --runtime runc --workload redis --mode syscalls --duration 1 --db "$db" >"$work/dnext.log" 2>&1 ||
-      fail "the next measurement failed: $(tail -3 "$work/dnext.log")"
-    [ ! -e "$dir" ] && pass || fail "$dir survived the next start"
-    survivors=$(pgrep -f "$dir" || true)
-    [ -z "$survivors" ] && pass || fail "processes of the dead dockerd survive: $(ps -o pid,args -p "${survivors//$'\n'/,}")"
-    [ -z "$(leftovers_of "$killed")" ] && pass || fail "left after the next start: $(leftovers_of "$killed")"
-    [ "$(sql "$db" "select status from runs where id = 1")" = aborted ] && pass || fail "killed docker run not aborted"
-  else
-    fail "docker measurement did not reach tracing: $(tail -3 "$work/dkill.log")"
-  fi
+  for rt in "${docker_runtimes[@]}"; do
+    db=$work/dkill-${rt/:/-}.db
+    if RUNTIME=$rt start_measure "$db" "$work/dkill.log"; then
+      killed=$measure_pid
+      dir=/run/hap/dockerd-$killed
+      [ -d "$dir" ] && pass || fail "$rt: no private dockerd directory $dir"
+      kill -KILL "$killed"
+      wait "$killed" 2>/dev/null
+      "$HAPCTL" measure --runtime runc --workload redis --mode syscalls --duration 1 --db "$db" >"$work/dnext.log" 2>&1 ||
+        fail "the next measurement failed: $(tail -3 "$work/dnext.log")"
+      [ ! -e "$dir" ] && pass || fail "$rt: $dir survived the next start"
+      survivors=$(pgrep -f "$dir" || true)
+      [ -z "$survivors" ] && pass || fail "$rt: processes of the dead dockerd survive: $(ps -o pid,args -p "${survivors//$'\n'/,}")"
+      [ -z "$(leftovers_of "$killed")" ] && pass || fail "left after the next start: $(leftovers_of "$killed")"
+      [ "$(sql "$db" "select status from runs where id = 1")" = aborted ] && pass || fail "killed $rt run not aborted"
+    else
+      fail "$rt measurement did not reach tracing: $(tail -3 "$work/dkill.log")"
+    fi
+  done
 else
   echo "note: docker.io not installed; the private dockerd case is not run"
 fi
