@@ -86,7 +86,8 @@ std::string wrk_failure(const WrkSummary& s) {
 Argv wrk_argv(const Endpoint& ep, const std::string& path, std::chrono::seconds duration) {
     const std::string url = "http://" + ep.address + ":" + std::to_string(ep.port) + path;
     return in_netns(ep.netns, {"wrk", "-t" + std::to_string(kWrkThreads), "-c" + std::to_string(kWrkConnections),
-                               "-d" + std::to_string(duration.count()) + "s", url});
+                               "-d" + std::to_string(duration.count()) + "s",
+                               "--timeout", std::to_string(kWrkTimeoutSeconds) + "s", url});
 }
 
 LoadResult run_wrk(const Endpoint& ep, const std::string& path, std::chrono::seconds duration) {
@@ -108,7 +109,8 @@ LoadResult run_wrk(const Endpoint& ep, const std::string& path, std::chrono::sec
                                                           : static_cast<double>(s.good_requests()) / s.seconds;
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.2f", s.seconds);
-    res.detail = "wrk -t" + std::to_string(kWrkThreads) + " -c" + std::to_string(kWrkConnections) + ": " +
+    res.detail = "wrk -t" + std::to_string(kWrkThreads) + " -c" + std::to_string(kWrkConnections) + " --timeout " +
+                 std::to_string(kWrkTimeoutSeconds) + "s: " +
                  std::to_string(s.requests) + " requests in " + secs + " s";
     if (s.non_2xx_3xx) res.detail += ", " + std::to_string(s.non_2xx_3xx) + " not 2xx/3xx";
     if (s.socket_errors())

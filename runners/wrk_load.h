@@ -34,6 +34,11 @@ std::string wrk_failure(const WrkSummary& s);
 // wrk's load: threads and connections of every HTTP workload.
 inline constexpr int kWrkThreads = 2;
 inline constexpr int kWrkConnections = 50;
+// wrk counts a response slower than this as a timeout (its default is 2 s).
+// hap measures what the kernel serves, not latency: under emulation (the
+// lab's TCG, gVisor's ptrace platform) queued responses take seconds and
+// would otherwise fail the run as socket errors.
+inline constexpr int kWrkTimeoutSeconds = 10;
 
 // The wrk command line, inside ep.netns.
 Argv wrk_argv(const Endpoint& ep, const std::string& path, std::chrono::seconds duration);

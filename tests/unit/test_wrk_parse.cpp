@@ -61,7 +61,8 @@ TEST_CASE("a workload that dies under wrk fails the run by its socket errors", "
 TEST_CASE("wrk runs in the client namespace with the published load", "[wrk]") {
     Endpoint ep{"hap1c0", "10.213.0.2", 8000};
     CHECK(wrk_argv(ep, "/", std::chrono::seconds(5)) ==
-          Argv{"ip", "netns", "exec", "hap1c0", "wrk", "-t2", "-c50", "-d5s", "http://10.213.0.2:8000/"});
+          Argv{"ip", "netns", "exec", "hap1c0", "wrk", "-t2", "-c50", "-d5s", "--timeout", "10s",
+               "http://10.213.0.2:8000/"});
 }
 
 TEST_CASE("HTTP status lines are read for the readiness probe", "[wrk][http]") {
