@@ -57,6 +57,13 @@ void Kallsyms::index() {
         if (!nl) nl = end;
         const char* line = p;
         p = nl + 1;
+        // /proc/kallsyms of a 64-bit kernel: "%016lx %c %s": the type sits
+        // at a fixed column, so the half of the lines that are not text
+        // symbols are passed over before their address is parsed.
+        if (nl - line > 19 && line[16] == ' ' && line[18] == ' ') {
+            const char t = line[17];
+            if (t != 't' && t != 'T' && t != 'w' && t != 'W') continue;
+        }
         while (line < nl && (*line == ' ' || *line == '\t')) ++line;
         uint64_t a = 0;
         const auto parsed = std::from_chars(line, nl, a, 16);
@@ -74,15 +81,25 @@ void Kallsyms::index() {
         k.syms_.push_back(Sym{a, static_cast<uint32_t>(q - base)});
     }
     // Of several names at one address, lookup keeps the first listed:
-    // name_at breaks ties in file order. Lines often come sorted already.
+    // name_at breaks ties in file order. The core kernel's lines come sorted
+    // (nine tenths of them); only the modules' after them are sorted and
+    // merged in.
     auto by_addr = [](const Sym& x, const Sym& y) { return x.addr < y.addr || (x.addr == y.addr && x.name_at < y.name_at); };
-    if (!std::is_sorted(k.syms_.begin(), k.syms_.end(), by_addr)) std::sort(k.syms_.begin(), k.syms_.end(), by_addr);
+    const auto sorted_end = std::is_sorted_until(k.syms_.begin(), k.syms_.end(), by_addr);
+    if (sorted_end != k.syms_.end()) {
+        std::sort(sorted_end, k.syms_.end(), by_addr);
+        std::inplace_merge(k.syms_.begin(), sorted_end, k.syms_.end(), by_addr);
+    }
 }
 
 std::string Kallsyms::lookup(uint64_t addr) const {
     auto it = std::upper_bound(syms_.begin(), syms_.end(), addr, [](uint64_t a, const Sym& s) { return a < s.addr; });
     if (it == syms_.begin()) return "";
-    const size_t at = std::prev(it)->name_at;
+    // Of aliases (names at one address) the kernel prints the first in its
+    // table, which is the first listed (kallsyms.c, get_symbol_pos).
+    auto sym = std::prev(it);
+    while (sym != syms_.begin() && std::prev(sym)->addr == sym->addr) --sym;
+    const size_t at = sym->name_at;
     const size_t stop = text_.find_first_of(" \t\n", at);
     return std::string(text_.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
 }

@@ -25,3 +25,22 @@ TEST_CASE("kallsyms read without privilege (all zero) resolves nothing", "[kalls
     CHECK(k.size() == 0);
     CHECK(k.lookup(0xffffffff81000000) == "");
 }
+
+TEST_CASE("module symbols listed out of order after the core kernel are merged in", "[kallsyms]") {
+    auto k = Kallsyms::parse(
+        "ffffffff81000000 T _stext\n"
+        "ffffffff81001000 T first_name\n"
+        "ffffffff81001000 T alias_at_same_address\n"
+        "ffffffff81002000 T vfs_read\n"
+        "ffffffffc0a03000 t kvm_c\t[kvm]\n"
+        "ffffffffc0a01000 t kvm_a\t[kvm]\n"
+        "ffffffff81001800 t late_core_symbol\n"
+        "ffffffffc0a02000 t kvm_b\t[kvm]\n");
+    CHECK(k.size() == 8);
+    CHECK(k.lookup(0xffffffff81001000) == "first_name");  // the first listed of two at one address
+    CHECK(k.lookup(0xffffffff81001900) == "late_core_symbol");
+    CHECK(k.lookup(0xffffffffc0a01004) == "kvm_a");
+    CHECK(k.lookup(0xffffffffc0a02fff) == "kvm_b");
+    CHECK(k.lookup(0xffffffffc0a03000) == "kvm_c");
+    CHECK(k.lookup(0xffffffff81002001) == "vfs_read");
+}
