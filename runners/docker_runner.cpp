@@ -9,6 +9,7 @@
 #include "files.h"
 #include "leftovers.h"
 #include "procfs.h"
+#include "sandbox_task_list.h"
 
 namespace hap {
 namespace {
@@ -154,15 +155,9 @@ void DockerRunner::launch() {
 Endpoint DockerRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
 
 std::vector<SandboxTask> DockerRunner::tasks() {
-    std::vector<SandboxTask> out;
-    auto add = [&](pid_t pid, const std::string& role) {
-        for (const auto& t : out)
-            if (t.pid == pid) return;
-        out.push_back(SandboxTask{pid, role, task_comm(pid)});
-    };
+    SandboxTaskList out;
     if (!is_gvisor()) {
-        add(init_pid_, "workload");
-        for (pid_t p : descendants(init_pid_)) add(p, "workload");
+        out.add_tree(init_pid_, "workload");
     } else {
         // As under the OCI runner: the sentry and gofer are the runtime; what
         // the sentry spawns (ptrace stubs) runs the application's code. The
@@ -178,16 +173,16 @@ std::vector<SandboxTask> DockerRunner::tasks() {
             bool stub = parent && std::find(candidates.begin(), candidates.end(), *parent) != candidates.end();
             if (!stub) runtime_pids.push_back(p);
         }
-        for (pid_t p : runtime_pids) add(p, "runtime");
+        for (pid_t p : runtime_pids) out.add(p, "runtime");
         for (pid_t p : runtime_pids)
-            for (pid_t d : descendants(p)) add(d, "workload");
+            for (pid_t d : descendants(p)) out.add(d, "workload");
     }
     // The shim that holds the container's stdio and reaps it works for it too.
     if (auto parent = parent_pid(init_pid_); parent && *parent > 1) {
         std::string comm = task_comm(*parent);
-        if (comm.rfind("containerd-shim", 0) == 0) add(*parent, "runtime");
+        if (comm.rfind("containerd-shim", 0) == 0) out.add(*parent, "runtime");
     }
-    return out;
+    return out.take();
 }
 
 void DockerRunner::remove_container(const std::string& name, const std::string& known_id) noexcept {

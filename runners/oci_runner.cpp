@@ -11,6 +11,7 @@
 #include "kvm_guests.h"
 #include "oci_spec.h"
 #include "procfs.h"
+#include "sandbox_task_list.h"
 
 namespace hap {
 namespace {
@@ -123,17 +124,11 @@ void OciRunner::launch() {
 Endpoint OciRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
 
 std::vector<SandboxTask> OciRunner::tasks() {
-    std::vector<SandboxTask> out;
-    auto add = [&](pid_t pid, const std::string& role) {
-        for (const auto& t : out)
-            if (t.pid == pid) return;
-        out.push_back(SandboxTask{pid, role, task_comm(pid)});
-    };
+    SandboxTaskList out;
     if (!is_gvisor()) {
         // runc/crun exit after start: the container's tasks are all there is.
-        add(init_pid_, "workload");
-        for (pid_t p : descendants(init_pid_)) add(p, "workload");
-        return out;
+        out.add_tree(init_pid_, "workload");
+        return out.take();
     }
     // gVisor: the sentry (runsc boot) and gofer are re-executed runsc
     // processes that carry our per-container --root; what they spawn that is
@@ -146,10 +141,10 @@ std::vector<SandboxTask> OciRunner::tasks() {
              cmd.find("runsc-sandbox") != std::string::npos || cmd.find("runsc-gofer") != std::string::npos))
             runtime_pids.push_back(p);
     }
-    for (pid_t p : runtime_pids) add(p, "runtime");
+    for (pid_t p : runtime_pids) out.add(p, "runtime");
     for (pid_t p : runtime_pids)
-        for (pid_t d : descendants(p)) add(d, "workload");
-    return out;
+        for (pid_t d : descendants(p)) out.add(d, "workload");
+    return out.take();
 }
 
 void OciRunner::teardown() noexcept {
