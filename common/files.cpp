@@ -1,7 +1,5 @@
 #include "files.h"
 
-#include <algorithm>
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,27 +12,16 @@ namespace hap {
 Expected<std::string> read_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno_error("cannot open " + path);
-    std::string out;
-    // A regular file is read straight into a string of its size (kallsyms
-    // copies are megabytes); /proc files say size 0 and are read in chunks.
+    // Read in place into a string that grows: sized up front for a regular
+    // file (kallsyms copies are megabytes), from 64 KiB for /proc files,
+    // which say size 0.
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size) + 1);
-    char buf[65536];
+    const bool sized = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    std::string out(sized ? static_cast<size_t>(st.st_size) + 1 : size_t{65536}, '\0');
+    size_t have = 0;
     for (;;) {
-        if (out.capacity() - out.size() >= sizeof buf) {
-            // Room left: read in place, no copy through buf.
-            const size_t have = out.size();
-            out.resize(out.capacity());
-            ssize_t n = ::read(fd, out.data() + have, out.size() - have);
-            out.resize(have + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-            if (n > 0) continue;
-            if (n == 0) break;
-            if (errno == EINTR) continue;
-            Error e = errno_error("cannot read " + path);
-            ::close(fd);
-            return e;
-        }
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (have == out.size()) out.resize(out.size() * 2);
+        ssize_t n = ::read(fd, out.data() + have, out.size() - have);
         if (n < 0) {
             if (errno == EINTR) continue;
             Error e = errno_error("cannot read " + path);
@@ -42,8 +29,9 @@ Expected<std::string> read_file(const std::string& path) {
             return e;
         }
         if (n == 0) break;
-        out.append(buf, static_cast<size_t>(n));
+        have += static_cast<size_t>(n);
     }
+    out.resize(have);
     ::close(fd);
     return out;
 }
