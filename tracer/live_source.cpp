@@ -80,8 +80,8 @@ std::string LiveSource::describe() const {
 std::string LiveSource::function_name(uint64_t addr) const {
     // Read once, when the first function hit is named (function modes only).
     if (!kallsyms_) {
-        auto text = read_file("/proc/kallsyms");
-        kallsyms_ = Kallsyms::parse(text ? std::move(*text) : std::string());
+        auto k = Kallsyms::open("/proc/kallsyms");
+        kallsyms_ = k ? std::move(*k) : Kallsyms::parse("");
     }
     return kallsyms_->lookup(addr);
 }
