@@ -36,9 +36,8 @@ std::string_view read_string(tep_format_field* f, const void* data, int size) {
 }  // namespace
 
 EventDecoder::EventDecoder(tep_handle* tep) : tep_(tep) {
-    same_endian_ = tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep);
-    layout_.swap = !same_endian_;
     layout_.big_endian = tep_is_file_bigendian(tep);
+    layout_.swap = layout_.big_endian != tep_is_local_bigendian(tep);
     // The page header's commit field is a kernel long (events/header_page).
     layout_.long_size = tep_get_header_page_size(tep) == 4 ? 4 : 8;
     add("raw_syscalls", "sys_enter", EventKind::SyscallEnter, "id", nullptr, nullptr);
@@ -112,17 +111,18 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
     uint64_t delivered = 0, exits = 0;
     bool whole;
     const bool count_exits = sink.counts_only(EventKind::FuncGraphExit);
-    if (same_endian_ && type_.present()) {
+    if (!layout_.swap && type_.present()) {
         // The common case, once per record: fields read at offsets fixed for
         // the whole capture, one length check per record.
         whole = ring.for_each([&](const RingRecord& r) {
             const int rsize = static_cast<int>(r.size);
             const size_t type = rsize >= type_.offset + type_.size ? static_cast<size_t>(load(type_, r.data)) : SIZE_MAX;
-            if (type >= by_type_.size() || !by_type_[type].known || rsize < by_type_[type].need) {
+            const Spec* sp = type < by_type_.size() ? &by_type_[type] : nullptr;
+            if (!sp || !sp->known || rsize < sp->need) {
                 ++skipped_;
                 return;
             }
-            const Spec& s = by_type_[type];
+            const Spec& s = *sp;
             if (count_exits && s.kind == EventKind::FuncGraphExit) {
                 ++exits;
                 return;

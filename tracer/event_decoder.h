@@ -59,7 +59,6 @@ private:
     static inline int64_t load(const NumberAt& n, const void* data) __attribute__((always_inline));
 
     tep_handle* tep_;
-    bool same_endian_ = true;
     RingLayout layout_;
     NumberAt type_, pid_, flags_;   // common_type, common_pid, common_flags
     std::vector<Spec> by_type_;     // indexed by event id
