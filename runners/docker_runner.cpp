@@ -152,7 +152,7 @@ void DockerRunner::launch() {
                         "register runsc with the engine without --platform, or measure --runtime runsc --platform " + ran);
 }
 
-Endpoint DockerRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
+Endpoint DockerRunner::endpoint() const { return endpoint_through(link_.get(), workload_.port()); }
 
 std::vector<SandboxTask> DockerRunner::tasks() {
     SandboxTaskList out;

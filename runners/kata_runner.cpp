@@ -112,7 +112,7 @@ void KataRunner::launch() {
                                          "run `kata-runtime check` and see containerd's log");
 }
 
-Endpoint KataRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
+Endpoint KataRunner::endpoint() const { return endpoint_through(link_.get(), workload_.port()); }
 
 std::vector<SandboxTask> KataRunner::tasks() {
     // One consistent view of /proc; the shim is started with "-id <id>" and

@@ -114,7 +114,7 @@ void NablaRunner::launch() {
     child_ = std::move(*c);
 }
 
-Endpoint NablaRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
+Endpoint NablaRunner::endpoint() const { return endpoint_through(link_.get(), workload_.port()); }
 
 std::vector<SandboxTask> NablaRunner::tasks() {
     auto snap = take_process_snapshot({}, "");

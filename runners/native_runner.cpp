@@ -155,7 +155,7 @@ void NativeRunner::launch() {
     }
 }
 
-Endpoint NativeRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
+Endpoint NativeRunner::endpoint() const { return endpoint_through(link_.get(), workload_.port()); }
 
 std::vector<SandboxTask> NativeRunner::tasks() {
     std::vector<SandboxTask> out;

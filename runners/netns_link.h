@@ -10,6 +10,7 @@
 #include <string>
 
 #include "error.h"
+#include "workload.h"
 
 namespace hap {
 
@@ -39,5 +40,11 @@ private:
     std::string client_ns_, workload_ns_;
     bool client_made_ = false, workload_made_ = false;
 };
+
+// Where the load generator reaches the workload's `port` through `link`
+// (no link yet: the host's namespace).
+inline Endpoint endpoint_through(const NetnsLink* link, int port) {
+    return Endpoint{link ? link->client_ns() : "", kWorkloadAddress, port};
+}
 
 }  // namespace hap

@@ -121,7 +121,7 @@ void OciRunner::launch() {
     if (init_pid_ <= 0) throw UserError(runtime_ + " state " + id_ + " reported no pid");
 }
 
-Endpoint OciRunner::endpoint() const { return Endpoint{link_ ? link_->client_ns() : "", kWorkloadAddress, workload_.port()}; }
+Endpoint OciRunner::endpoint() const { return endpoint_through(link_.get(), workload_.port()); }
 
 std::vector<SandboxTask> OciRunner::tasks() {
     SandboxTaskList out;
