@@ -39,9 +39,7 @@ int replay(const std::string& dir) {
         return 1;
     }
     TaskTable tasks;
-    for (const auto& t : (*src)->meta()["tasks"])
-        tasks.seed(t["tid"].get<int>(), parse_role(t["role"].get<std::string>()).value_or(Role::Unknown),
-                   t["comm"].get<std::string>());
+    (*src)->seed_tasks(tasks);
     RunAggregate agg(tasks);
     const auto t0 = std::chrono::steady_clock::now();
     (*src)->drain(agg);

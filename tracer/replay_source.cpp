@@ -107,6 +107,13 @@ uint64_t ReplaySource::drain(EventSink& sink) {
 }
 
 
+void ReplaySource::seed_tasks(TaskTable& tasks) const {
+    if (!meta_.contains("tasks")) return;
+    for (const auto& t : meta_["tasks"])
+        tasks.seed(t["tid"].get<int>(), parse_role(t["role"].get<std::string>()).value_or(Role::Unknown),
+                   t["comm"].get<std::string>());
+}
+
 std::string ReplaySource::function_name(uint64_t addr) const {
     // Never the replaying host's symbols: an address means nothing there.
     // Read when the first function is named: a syscalls capture never needs them.

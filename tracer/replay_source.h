@@ -11,6 +11,7 @@
 #include "error.h"
 #include "event_decoder.h"
 #include "kallsyms.h"
+#include "task_table.h"
 #include "trace_source.h"
 
 struct tep_handle;
@@ -28,6 +29,9 @@ public:
     std::string function_name(uint64_t addr) const override;
     std::string describe() const override { return "capture " + dir_; }
     const nlohmann::json& meta() const { return meta_; }
+    // Seeds `tasks` with the traced tasks meta.json lists, in their roles
+    // (a role hap does not know is unknown), as the live run had them.
+    void seed_tasks(TaskTable& tasks) const;
     uint64_t truncated_bytes() const { return truncated_; }
     // Records and pages the decoder could not use (unknown events, corrupt pages).
     uint64_t decoder_skipped() const { return decoder_->skipped(); }

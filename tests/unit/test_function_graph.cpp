@@ -47,8 +47,7 @@ std::unique_ptr<Replayed> replay() {
     auto src = ReplaySource::open(kCapture);
     REQUIRE(src.ok());
     r->src = std::move(*src);
-    for (const auto& t : r->src->meta()["tasks"])
-        r->tasks.seed(t["tid"].get<int>(), *parse_role(t["role"].get<std::string>()), t["comm"].get<std::string>());
+    r->src->seed_tasks(r->tasks);
     r->watch.agg = &r->agg;
     r->src->drain(r->watch);
     for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); }))

@@ -27,8 +27,7 @@ std::unique_ptr<Replayed> replay(const std::string& dir) {
     auto src = ReplaySource::open(dir);
     REQUIRE(src.ok());
     r->src = std::move(*src);
-    for (const auto& t : r->src->meta()["tasks"])
-        r->tasks.seed(t["tid"].get<int>(), *parse_role(t["role"].get<std::string>()), t["comm"].get<std::string>());
+    r->src->seed_tasks(r->tasks);
     r->src->drain(r->agg);
     return r;
 }
