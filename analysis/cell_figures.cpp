@@ -24,18 +24,19 @@ const std::vector<std::string>& headline_figures() {
     return names;
 }
 
-std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode, const std::vector<StoredHit>& hits) {
+std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode, const std::vector<StoredHit>& hits,
+                                                         const std::set<std::string>& roles) {
     std::map<std::string, std::set<std::string>> sets;
     const auto kinds = kinds_captured(mode);
     auto captured = [&](const char* k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
     // Captured figures exist even when nothing was reached: 0 is a result.
     auto declare = [&](const std::string& fig) {
         sets[fig];
-        for (const auto& role : kRoles) sets[fig + ":" + role];
+        for (const auto& role : roles) sets[fig + ":" + role];
     };
     if (captured("function")) {
         declare("hap_fn");
-        sets["backend"];
+        if (roles.count("backend")) sets["backend"];
     }
     if (captured("syscall")) declare("hap_sys");
     if (captured("hypercall")) declare("hap_hc");
@@ -48,10 +49,10 @@ std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode
             name = h.kind + ":" + h.normalized;
         }
         if (fig.empty() || !sets.count(fig)) continue;  // a kind the mode did not capture
-        sets[fig + ":" + h.role].insert(name);
+        sets[fig + ":" + h.role].insert(name);  // "unknown" appears only where it reached something
         if (h.role == "unknown") continue;  // not a task of the sandbox: shown, not counted (Store::unique_counts)
         sets[fig].insert(name);
-        if (fig == "hap_fn" && h.role == "backend") sets["backend"].insert(name);
+        if (fig == "hap_fn" && h.role == "backend" && sets.count("backend")) sets["backend"].insert(name);
     }
     return sets;
 }
@@ -70,7 +71,9 @@ Expected<std::vector<RunSets>> load_run_sets(Store& store, const RunSelection& s
         if (!sel.platform.empty() && r.platform != sel.platform) continue;
         auto hits = store.hits(r.id);
         if (!hits) return hits.error();
-        out.push_back(RunSets{r, figure_sets(r.mode, *hits)});
+        auto tasks = store.tasks(r.id);
+        if (!tasks) return tasks.error();
+        out.push_back(RunSets{r, figure_sets(r.mode, *hits, roles_present(*tasks))});
     }
     return out;
 }

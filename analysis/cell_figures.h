@@ -59,8 +59,12 @@ struct RunSelection {
 // Reads the complete runs of the selection, with their name sets.
 Expected<std::vector<RunSets>> load_run_sets(Store& store, const RunSelection& selection);
 
-// The figure names of one run, from its hits; pure, for tests.
-std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode, const std::vector<StoredHit>& hits);
+// The figure names of one run, from its hits; pure, for tests. Per-role
+// figures and `backend` exist only for the roles in `roles` (the roles the
+// sandbox had, run_summary.h roles_present): a role it did not have is not
+// applicable, so its figure is absent, not 0.
+std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode, const std::vector<StoredHit>& hits,
+                                                         const std::set<std::string>& roles);
 
 using ComplexityTables = std::map<std::string, std::map<std::string, int64_t>>;  // release -> function -> cc
 

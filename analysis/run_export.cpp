@@ -35,7 +35,8 @@ std::vector<std::string> run_csv_fields(const RunSummary& s) {
     for (const auto& [kind, prefix] : kRoleColumns) {
         auto k = s.by_role.find(kind);
         for (const auto& role : kRoles) {
-            bool known = k != s.by_role.end() && r.status == "complete";
+            // Empty: not captured, not complete, or a role this sandbox did not have.
+            const bool known = k != s.by_role.end() && r.status == "complete" && k->second.count(role);
             f.push_back(known ? std::to_string(k->second.at(role)) : "");
         }
     }

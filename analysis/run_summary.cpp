@@ -6,6 +6,13 @@
 
 namespace hap {
 
+std::set<std::string> roles_present(const std::vector<StoredTask>& tasks) {
+    std::set<std::string> roles;
+    for (const auto& t : tasks)
+        if (t.role != "unknown") roles.insert(t.role);
+    return roles;
+}
+
 std::vector<std::string> kinds_captured(const std::string& mode) {
     std::vector<std::string> kinds;
     for (const auto& m : split(mode, ',')) {
@@ -30,8 +37,11 @@ Expected<std::vector<RunSummary>> summarize_runs(Store& store, const RunFilter& 
         if (!counts) return counts.error();
         const auto kinds = kinds_captured(r.mode);
         auto captured = [&](const std::string& k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
+        auto tasks = store.tasks(r.id);
+        if (!tasks) return tasks.error();
+        const auto roles = roles_present(*tasks);
         for (const auto& k : kinds)
-            for (const auto& role : kRoles) s.by_role[k][role] = 0;
+            for (const auto& role : roles) s.by_role[k][role] = 0;
         int64_t hc = 0;
         for (const auto& c : *counts) {
             if (!captured(c.kind)) continue;

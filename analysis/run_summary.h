@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,16 @@ inline const std::vector<std::string> kRoles = {"workload", "runtime", "vmm", "v
 struct RunSummary {
     RunRow run;
     std::optional<int64_t> hap_fn, hap_sys, hap_hc;  // hc: hypercalls + exit reasons
-    // kind -> role -> unique; only kinds the mode captured
+    // kind -> role -> unique; only kinds the mode captured and roles the
+    // sandbox had (roles_present), plus "unknown" where it reached something
     std::map<std::string, std::map<std::string, int64_t>> by_role;
 };
+
+// The roles a run's sandbox had: those of its traced tasks, role unknown
+// aside. A figure of a role the sandbox did not have does not apply to it:
+// empty, never 0 (a container has no backend, native has no runtime, a
+// microvm no vhost worker). A role that existed and reached nothing is 0.
+std::set<std::string> roles_present(const std::vector<StoredTask>& tasks);
 
 // Which symbol kinds a mode string ("syscalls,kvm") captures.
 std::vector<std::string> kinds_captured(const std::string& mode);

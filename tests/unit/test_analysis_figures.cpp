@@ -30,6 +30,9 @@ int64_t add_function_run(Store& s, const std::string& runtime, int rep, const st
     RunOutcome o;
     for (const auto& f : workload_fns) o.hits.push_back({"function", "workload", f + ".isra.0", f, 3});
     for (const auto& f : backend_fns) o.hits.push_back({"function", "backend", f, f, 1});
+    // The sandbox's tasks: a workload, and a vhost worker where there is backend work.
+    o.tasks.push_back({100, 0, "workload", "redis-server", true});
+    if (!backend_fns.empty()) o.tasks.push_back({200, 0, "backend", "vhost-100", true});
     o.throughput = 1000.0 * rep;
     o.throughput_unit = "requests/s";
     REQUIRE(s.complete_run(*id, o).ok());
@@ -66,7 +69,7 @@ TEST_CASE("a cell has n, mean, sd, union over repetitions, per role and in total
     CHECK(fn->union_count == 17);  // tcp_f0..13 + vhost_a, b, c
     CHECK(c.figure("hap_fn:workload")->stat.mean == Approx(12));
     CHECK(c.figure("hap_fn:backend")->union_count == 3);
-    CHECK(c.figure("hap_fn:runtime")->stat.max == 0);  // captured, nothing reached
+    CHECK_FALSE(c.figure("hap_fn:runtime"));  // no runtime task: not applicable, so absent
     CHECK(c.figure("backend")->stat.mean == Approx(5.0 / 3));
     CHECK_FALSE(c.figure("hap_sys"));  // not captured in this mode: absent, not 0
     REQUIRE(c.traceable_share());
@@ -100,11 +103,28 @@ TEST_CASE("figure sets key hypercalls and exit reasons apart and skip uncaptured
                                    {"hypercall", "vcpu", "5", "5", 1},
                                    {"exit_reason", "vcpu", "5", "5", 9},
                                    {"function", "workload", "tcp_sendmsg", "tcp_sendmsg", 1}};
-    auto sets = figure_sets("syscalls,kvm", hits);
+    auto sets = figure_sets("syscalls,kvm", hits, {"runtime", "vmm", "vcpu"});
     CHECK(sets["hap_sys"].size() == 1);
     CHECK(sets["hap_hc"].size() == 2);
     CHECK(sets["hap_hc:vcpu"].size() == 2);
     CHECK_FALSE(sets.count("hap_fn"));
+}
+
+TEST_CASE("a role the sandbox did not have is not applicable: absent, never 0", "[analysis][cells]") {
+    const std::vector<StoredHit> hits = {{"function", "workload", "tcp_sendmsg", "tcp_sendmsg", 1},
+                                         {"function", "vmm", "kvm_vcpu_ioctl", "kvm_vcpu_ioctl", 3}};
+    // A container: one role, no backend figure at all.
+    auto container = figure_sets("function_graph", hits, {"workload"});
+    CHECK(container.count("hap_fn:workload"));
+    CHECK_FALSE(container.count("backend"));
+    CHECK_FALSE(container.count("hap_fn:runtime"));
+    // A VM with vhost workers that reached nothing: backend is a real 0.
+    auto q35 = figure_sets("function_graph", hits, {"vmm", "vcpu", "backend"});
+    REQUIRE(q35.count("backend"));
+    CHECK(q35["backend"].empty());
+    CHECK(q35["hap_fn:vmm"].size() == 1);
+    // A microvm: no backend task, so no backend figure.
+    CHECK_FALSE(figure_sets("function_graph", hits, {"vmm", "vcpu"}).count("backend"));
 }
 
 TEST_CASE("HAP_cc sums the complexity of the unique functions from a real pmccabe table", "[analysis][cc]") {
