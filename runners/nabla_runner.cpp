@@ -4,6 +4,7 @@
 
 #include "files.h"
 #include "kata_runner.h"
+#include "kvm_guests.h"
 #include "process_snapshot.h"
 #include "procfs.h"
 #include "vm_discovery.h"
@@ -46,9 +47,14 @@ NablaRunner::NablaRunner(const RunnerOptions& opts, const Workload& workload)
     : opts_(opts), workload_(workload), platform_(opts.platform.empty() ? "runnc" : opts.platform) {
     if (platform_ != "runnc" && platform_ != "spt" && platform_ != "hvt")
         throw UserError("Nabla platform '" + platform_ + "' is not one hap knows", "use --platform runnc, spt or hvt", kExitUsage);
-    if (platform_ == "hvt")
-        throw UserError("refusing solo5-hvt here: it runs guests on /dev/kvm",
-                        "this host's /dev/kvm hangs guests (MACHINE-NOTES.md); use --platform spt or runnc, or the lab");
+    if (platform_ == "hvt") {
+        // solo5-hvt runs the unikernel as a KVM guest: only where a probe
+        // shows guests really run (a broken KVM_RUN would hang the tender).
+        const KvmVerdict kvm = kvm_guests_usable();
+        if (!kvm.usable)
+            throw UserError("solo5-hvt cannot run here: KVM guests do not run on this host: " + kvm.why,
+                            "use --platform spt or runnc, or measure in the lab (`hapctl lab run`)");
+    }
 }
 
 Argv NablaRunner::docker(Argv args) const {
