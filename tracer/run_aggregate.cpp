@@ -15,7 +15,10 @@ void RunAggregate::on_event(const TraceEvent& ev) {
         case EventKind::ProcessFork: tasks_.on_fork(ev.pid, static_cast<pid_t>(ev.a), std::string(ev.comm)); break;
         case EventKind::ProcessExec: tasks_.on_comm(ev.pid, std::string(ev.comm)); break;
         case EventKind::ProcessExit: break;
-        case EventKind::KvmExit: add(SymbolKind::ExitReason, ev.pid, ev.a, ev.b); break;
+        case EventKind::KvmExit:
+            tasks_.on_guest_exit(ev.pid);
+            add(SymbolKind::ExitReason, ev.pid, ev.a, ev.b);
+            break;
         case EventKind::KvmHypercall: add(SymbolKind::Hypercall, ev.pid, ev.a); break;
         case EventKind::KvmPio: add(SymbolKind::Pio, ev.pid, ev.a, ev.b); break;
         case EventKind::KvmMmio: add(SymbolKind::Mmio, ev.pid, ev.a, ev.b); break;

@@ -44,12 +44,26 @@ void TaskTable::on_comm(pid_t tid, const std::string& comm) {
     t.comm = comm;
 }
 
+void TaskTable::on_guest_exit(pid_t tid) {
+    // Kept even before the task is known: its fork record may come later
+    // (another CPU's buffer), and on_fork keeps the mark.
+    TaskInfo& t = tasks_[tid];
+    t.tid = tid;
+    t.entered_guest = true;
+}
+
 Role TaskTable::role_of(pid_t tid) const {
     std::set<pid_t> seen;  // a reused pid could make a cycle of parents
+    const pid_t self = tid;
     for (;;) {
         auto it = tasks_.find(tid);
         if (it == tasks_.end()) return Role::Unknown;
-        if (it->second.seeded || it->second.parent == 0) return it->second.seeded ? it->second.role : Role::Unknown;
+        if (it->second.seeded || it->second.parent == 0) {
+            if (!it->second.seeded) return Role::Unknown;
+            const auto own = tasks_.find(self);
+            if (it->second.role == Role::Vmm && own != tasks_.end() && own->second.entered_guest) return Role::Vcpu;
+            return it->second.role;
+        }
         if (!seen.insert(tid).second) return Role::Unknown;
         tid = it->second.parent;
     }

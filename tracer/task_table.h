@@ -21,6 +21,7 @@ struct TaskInfo {
     pid_t parent = 0;  // 0 when seeded by discovery
     Role role = Role::Unknown;
     bool seeded = false;
+    bool entered_guest = false;  // emitted kvm_exit: it runs a vCPU
     std::string comm;
 };
 
@@ -29,6 +30,11 @@ public:
     void seed(pid_t tid, Role role, const std::string& comm);
     void on_fork(pid_t parent, pid_t child, const std::string& comm);
     void on_comm(pid_t tid, const std::string& comm);
+    // The task left a KVM guest (kvm_exit): whatever discovery named it, a
+    // VMM thread that enters the guest is a vCPU thread. This is how a QEMU
+    // started without debug-threads (vCPU threads named like the process)
+    // still gets its vCPUs right when kvm events are captured.
+    void on_guest_exit(pid_t tid);
     Role role_of(pid_t tid) const;
     const std::map<pid_t, TaskInfo>& tasks() const { return tasks_; }
 
