@@ -85,3 +85,29 @@ TEST_CASE("kvm events become hypercall, exit reason and port hits", "[aggregate]
     CHECK(count_of(hits, SymbolKind::Hypercall, Role::Vcpu, "kick_cpu") == 1);
     CHECK(count_of(hits, SymbolKind::Pio, Role::Vcpu, "0x3f8:out") == 1);
 }
+
+TEST_CASE("a VMM thread that leaves the guest is a vCPU, whatever its name", "[aggregate][vm]") {
+    // QEMU without debug-threads: discovery saw three threads named "qemu-system-x86"
+    // and could only call them vmm; thread 302 runs the guest (kvm_exit).
+    TaskTable tasks;
+    tasks.seed(300, Role::Vmm, "qemu-system-x86");
+    tasks.seed(301, Role::Vmm, "qemu-system-x86");
+    tasks.seed(302, Role::Vmm, "qemu-system-x86");
+    tasks.seed(400, Role::Backend, "vhost-300");
+    RunAggregate agg(tasks);
+    auto exit_ev = [](int pid, int reason) {
+        return SyntheticEvent{TraceEvent{EventKind::KvmExit, 0, pid, 0, 0, reason, 2, {}}, ""};
+    };
+    // A vCPU thread born during the trace: its kvm_exit is decoded before its fork record.
+    SyntheticSource src({exit_ev(302, 0x7b), sys(302, 16), sys(301, 7), exit_ev(303, 0x78), fork_ev(300, 303, "qemu-system-x86"),
+                         sys(303, 16), exit_ev(400, 0x7b)});
+    CHECK(src.drain(agg) == 7);
+    CHECK(tasks.role_of(302) == Role::Vcpu);
+    CHECK(tasks.role_of(303) == Role::Vcpu);
+    CHECK(tasks.role_of(301) == Role::Vmm);
+    CHECK(tasks.role_of(300) == Role::Vmm);
+    CHECK(tasks.role_of(400) == Role::Backend);  // only a VMM thread becomes a vCPU
+    auto hits = agg.hits();
+    CHECK(count_of(hits, SymbolKind::Syscall, Role::Vcpu, "ioctl") == 2);
+    CHECK(count_of(hits, SymbolKind::Syscall, Role::Vmm, "poll") == 1);
+}
