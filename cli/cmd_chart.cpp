@@ -34,7 +34,7 @@ int cmd_chart(const std::vector<std::string>& args) {
     ChartSpec spec;
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
-        "out,o", po::value(&out)->default_value("hap"), "path prefix: writes PREFIX-bars.* and PREFIX-tradeoff.*")(
+        "out,o", po::value(&out)->default_value("hap"), "path prefix: writes PREFIX-bars.*, PREFIX-tradeoff.* and (hap_fn, hap_sys) PREFIX-roles.*")(
         "figure", po::value(&spec.figure), "hap_fn, hap_sys, hap_hc, backend or hap_cc (default: hap_fn if captured, else hap_sys)")(
         "errors", po::value(&errors)->default_value("ci"), "error bars: ci (95%, t), sd or minmax")(
         "runtime", po::value(&sel.runtime), "only this runtime")("workload", po::value(&sel.workload), "only this workload")(
@@ -66,6 +66,11 @@ int cmd_chart(const std::vector<std::string>& args) {
     auto trade = write_tradeoff_chart(*cells, spec);
     if (!trade) throw UserError(trade.error().describe());
     render(*trade);
+    if (spec.figure == "hap_fn" || spec.figure == "hap_sys") {
+        auto roles = write_role_chart(*cells, spec);
+        if (!roles) throw UserError(roles.error().describe());
+        render(*roles);
+    }
     return 0;
 }
 

@@ -25,9 +25,26 @@ std::string kernel_release() {
     return ::uname(&u) == 0 ? u.release : "";
 }
 
-std::string stored_runtime(const std::string& r) { return r == "gvisor" ? "runsc" : r; }
+// One column of the matrix: "runsc/ptrace", "vm/microvm", "docker:runsc",
+// "runc". The platform after '/' is the cell's own; without one, --platform
+// (or the runtime's default) applies.
+struct RuntimeCell {
+    std::string runtime, platform;
+};
 
-// Complete runs of the cell on this kernel; an explicit mode must match too.
+RuntimeCell parse_runtime_cell(const std::string& text, const std::string& default_platform) {
+    const auto slash = text.find('/');
+    if (slash == std::string::npos) return {text, default_platform};
+    RuntimeCell c{text.substr(0, slash), text.substr(slash + 1)};
+    if (c.runtime.empty() || c.platform.empty() || c.platform.find('/') != std::string::npos)
+        throw UserError("--runtimes: '" + text + "' is not RUNTIME or RUNTIME/PLATFORM", "e.g. runc,runsc/ptrace,vm/q35,vm/microvm",
+                        kExitUsage);
+    return c;
+}
+
+// Complete runs of the cell on this kernel: runtime and platform as the
+// runner stores them (exactly: ptrace runs never count as systrap runs), and
+// an explicit mode must match too.
 int complete_runs(const std::string& db, const std::string& runtime, const std::string& platform,
                   const std::string& workload, const std::string& mode, const std::string& kernel) {
     if (!path_exists(db)) return 0;
@@ -35,13 +52,13 @@ int complete_runs(const std::string& db, const std::string& runtime, const std::
     if (!store) throw UserError(store.error().describe());
     RunFilter f;
     f.status = "complete";
-    f.runtime = stored_runtime(runtime);
+    f.runtime = runtime;
     f.workload = workload;
     auto runs = (*store)->runs(f);
     if (!runs) throw UserError(runs.error().describe());
     int n = 0;
     for (const auto& r : *runs)
-        if (r.kernel_release == kernel && (platform.empty() || r.platform == platform) && (mode == "auto" || r.mode == mode)) ++n;
+        if (r.kernel_release == kernel && r.platform == platform && (mode == "auto" || r.mode == mode)) ++n;
     return n;
 }
 
@@ -57,20 +74,25 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::string runtimes_arg, workloads_arg;
     int duration = 10, ready = 60;
     po::options_description desc("options");
-    const std::string runtimes_help = "comma list of: " + joined(known_runtimes());
+    const std::string runtimes_help =
+        "comma list of RUNTIME or RUNTIME/PLATFORM (e.g. runc,runsc/ptrace,vm/q35,vm/microvm); runtimes: " + joined(known_runtimes());
     const std::string workloads_help = "comma list of: " + joined(known_workloads());
     desc.add_options()
         ("runtimes", po::value(&runtimes_arg)->required(), runtimes_help.c_str())
         ("workloads", po::value(&workloads_arg)->required(), workloads_help.c_str())
         ("reps,n", po::value(&base.reps)->default_value(3), "complete runs wanted per cell")
-        ("platform", po::value(&base.platform), "gVisor platform: ptrace (default)")
+        ("platform", po::value(&base.platform), "platform of cells that name none (RUNTIME/PLATFORM names a cell's own)")
         ("mode,m", po::value(&base.mode_spec)->default_value("auto"), "capture modes, as for measure")
         ("duration,d", po::value(&duration)->default_value(10), "seconds of load per repetition")
         ("db", po::value(&base.db_path)->default_value(default_db_path()), "SQLite store ($HAP_DB)")
         ("buffer-kb", po::value(&base.buffer_kb)->default_value(16384), "ring buffer per CPU, KiB")
         ("record", po::value(&base.record_dir), "keep raw captures under DIR/RUNTIME-WORKLOAD/rep-N")
         ("docker-host", po::value(&base.docker_host), "use this engine instead of a private dockerd")
-        ("ready-timeout", po::value(&ready)->default_value(60), "seconds to wait for the workload to answer");
+        ("ready-timeout", po::value(&ready)->default_value(60), "seconds to wait for the workload to answer")
+        ("guest-kernel", po::value(&base.vm.kernel), "vm cells: the guest's vmlinuz-VERSION")
+        ("guest-cpus", po::value(&base.vm.cpus)->default_value(1), "vm cells: vCPUs of the guest")
+        ("guest-mem", po::value(&base.vm.mem_mb)->default_value(512), "vm cells: guest memory, MB")
+        ("guest-shared-fs", po::value(&base.vm.shared_fs), "vm/q35 cells: virtio-fs or virtio-9p");
     po::variables_map vm;
     if (!parse_options("compare", "--runtimes a,b --workloads x,y [--reps N] [options]", desc, args, vm)) return 0;
     if (base.reps < 1 || base.reps > 1000) throw UserError("--reps must be between 1 and 1000", "", kExitUsage);
@@ -82,13 +104,22 @@ int cmd_compare(const std::vector<std::string>& args) {
     if (runtimes.empty() || workloads.empty()) throw UserError("--runtimes and --workloads need at least one name each", "", kExitUsage);
 
     const std::string kernel = kernel_release();
-    struct Todo { std::string runtime, workload; int have; };
+    // Each cell's runtime and platform as its runner stores them (the
+    // runner's default platform included), resolved before anything runs, so
+    // a misspelt cell fails at once and resuming matches exactly.
+    struct Todo { std::string runtime, platform, workload; int have; };
     std::vector<Todo> cells;
     int remaining = 0;
     for (const auto& w : workloads)
-        for (const auto& r : runtimes) {
-            const int have = complete_runs(base.db_path, r, base.platform, w, base.mode_spec, kernel);
-            cells.push_back({r, w, have});
+        for (const auto& text : runtimes) {
+            const RuntimeCell rc = parse_runtime_cell(text, base.platform);
+            auto workload = make_workload(w);
+            RunnerOptions ro{rc.runtime, rc.platform, base.state_dir, base.cache_dir, base.docker_host, base.vm};
+            auto runner = make_runner(ro, *workload);
+            const std::string stored_runtime = runner->runtime(), stored_platform = runner->platform();
+            runner.reset();
+            const int have = complete_runs(base.db_path, stored_runtime, stored_platform, w, base.mode_spec, kernel);
+            cells.push_back({rc.runtime, rc.platform, w, have});
             remaining += std::max(0, base.reps - have);
         }
     const size_t total = cells.size();
@@ -100,7 +131,7 @@ int cmd_compare(const std::vector<std::string>& args) {
     size_t done = 0;
     for (const auto& cell : cells) {
         const int need = base.reps - cell.have;
-        const std::string name = cell.runtime + " " + cell.workload;
+        const std::string name = cell.runtime + (cell.platform.empty() ? "" : "/" + cell.platform) + " " + cell.workload;
         if (need <= 0) {
             ++done;
             std::cerr << fmt::format("hapctl compare: [{}/{} cells] {}: {} complete runs stored, skipped\n", done, total, name, cell.have);
@@ -110,9 +141,11 @@ int cmd_compare(const std::vector<std::string>& args) {
                                  name, cell.have, need, duration_text(per_rep * remaining));
         MeasureRequest req = base;
         req.runtime = cell.runtime;
+        req.platform = cell.platform;
         req.workload = cell.workload;
         req.reps = need;
-        if (!base.record_dir.empty()) req.record_dir = base.record_dir + "/" + cell.runtime + "-" + cell.workload;
+        if (!base.record_dir.empty())
+            req.record_dir = base.record_dir + "/" + cell.runtime + (cell.platform.empty() ? "" : "-" + cell.platform) + "-" + cell.workload;
         const auto t0 = std::chrono::steady_clock::now();
         try {
             run_measurement(req, [&](const std::string& line) { std::cerr << "hapctl: " << line << "\n"; });

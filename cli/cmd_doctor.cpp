@@ -13,6 +13,8 @@
 #include "files.h"
 #include "host_facts.h"
 #include "kvm_guests.h"
+#include "vm_guest.h"
+#include "vm_runner.h"
 #include "oci_runner.h"
 #include "oci_spec.h"
 #include "options.h"
@@ -45,6 +47,24 @@ Check probe_kvm() {
 std::string version_of(const Argv& argv) {
     auto r = run_command(argv);
     return r && r->succeeded() ? first_line(r->out) : "";
+}
+
+// `--runtime vm`: the KVM probe decides; then QEMU, a guest kernel, and how
+// q35 would share the root.
+Check probe_vm_runtime() {
+    Check c{"runtime", "vm (q35, microvm)", "ok", ""};
+    const KvmVerdict kvm = kvm_guests_usable();
+    if (!kvm.usable) return {c.area, c.item, "no", "KVM guests do not run here: " + kvm.why + "; measure it in the lab"};
+    if (!find_program("qemu-system-x86_64")) return {c.area, c.item, "missing", "apt-get install qemu-system-x86 (or scripts/setup)"};
+    c.detail = version_of({"qemu-system-x86_64", "--version"});
+    try {
+        c.detail += "; guest kernel " + find_guest_kernel("").release;
+    } catch (const UserError& e) {
+        return {c.area, c.item, "missing", c.detail + "; " + e.what()};
+    }
+    const std::string vfs = find_virtiofsd();
+    c.detail += vfs.empty() ? "; q35 root over virtio-9p (no virtiofsd)" : "; q35 root over virtio-fs (" + vfs + ")";
+    return c;
 }
 
 // Starts /bin/true in the cached workload root: does the runtime really start?
@@ -147,6 +167,8 @@ int cmd_doctor(const std::vector<std::string>& args) {
                           : kvm_runs ? "ptrace usable; kvm not: " + gk.why
                                      : "ptrace usable; kvm not here (see /dev/kvm above)"});
     }
+
+    checks.push_back(probe_vm_runtime());
 
     // Engine: the user's, or a private one hap starts.
     std::string engine = version_of({"docker", "version", "--format", "{{.Server.Version}}"});

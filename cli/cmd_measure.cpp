@@ -1,5 +1,6 @@
 // hapctl measure: one runtime x workload cell, N repetitions, stored.
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -19,18 +20,40 @@ std::string opt_num(const std::optional<int64_t>& v) { return v ? std::to_string
 void print_result(const MeasureResult& r) {
     std::cout << fmt::format("\n{} {} on {} (mode {}, network {})\n", r.runtime + (r.platform.empty() ? "" : "/" + r.platform),
                              r.workload, "this host", r.modes, r.network);
-    TextTable t({"rep", "run", "status", "HAP_fn", "HAP_sys", "sys:workload", "sys:runtime", "events", "lost",
-                 "throughput"});
+    // Per-role columns for the roles this sandbox had (unknown is not counted).
+    std::set<std::string> fn_roles, sys_roles;
+    bool hc = false;
+    for (const auto& rep : r.reps) {
+        for (const auto& [role, n] : rep.functions_by_role)
+            if (role != "unknown") fn_roles.insert(role);
+        for (const auto& [role, n] : rep.syscalls_by_role)
+            if (role != "unknown") sys_roles.insert(role);
+        hc = hc || rep.unique_hc.has_value();
+    }
+    std::vector<std::string> header = {"rep", "run", "status", "HAP_fn"};
+    for (const auto& role : fn_roles) header.push_back("fn:" + role);
+    header.push_back("HAP_sys");
+    for (const auto& role : sys_roles) header.push_back("sys:" + role);
+    if (hc) header.push_back("HAP_hc");
+    for (const char* h : {"events", "lost", "throughput"}) header.push_back(h);
+    TextTable t(header);
     double sum_sys = 0, sum_tp = 0;
     int n = 0;
     for (const auto& rep : r.reps) {
-        auto role = [&](const char* name) {
-            auto it = rep.syscalls_by_role.find(name);
-            return it == rep.syscalls_by_role.end() ? std::string(rep.unique_syscalls ? "0" : "-") : std::to_string(it->second);
+        auto role = [](const std::map<std::string, int64_t>& m, const std::string& name) {
+            auto it = m.find(name);
+            return it == m.end() ? std::string("0") : std::to_string(it->second);
         };
-        t.add({std::to_string(rep.repetition), std::to_string(rep.run_id), rep.status, opt_num(rep.unique_functions),
-               opt_num(rep.unique_syscalls), role("workload"), role("runtime"), std::to_string(rep.events),
-               std::to_string(rep.lost), fmt::format("{:.0f} {}", rep.throughput, rep.unit)});
+        std::vector<std::string> row = {std::to_string(rep.repetition), std::to_string(rep.run_id), rep.status,
+                                         opt_num(rep.unique_functions)};
+        for (const auto& r2 : fn_roles) row.push_back(role(rep.functions_by_role, r2));
+        row.push_back(opt_num(rep.unique_syscalls));
+        for (const auto& r2 : sys_roles) row.push_back(role(rep.syscalls_by_role, r2));
+        if (hc) row.push_back(opt_num(rep.unique_hc));
+        row.push_back(std::to_string(rep.events));
+        row.push_back(std::to_string(rep.lost));
+        row.push_back(fmt::format("{:.0f} {}", rep.throughput, rep.unit));
+        t.add(row);
         if (rep.unique_syscalls) sum_sys += static_cast<double>(*rep.unique_syscalls);
         sum_tp += rep.throughput;
         ++n;
@@ -49,7 +72,8 @@ int cmd_measure(const std::vector<std::string>& args) {
     desc.add_options()
         ("runtime,r", po::value(&req.runtime)->required(), runtimes.c_str())
         ("workload,w", po::value(&req.workload)->required(), workloads.c_str())
-        ("platform", po::value(&req.platform), "gVisor platform: ptrace (default), kvm, or systrap where runsc has it")
+        ("platform", po::value(&req.platform),
+         "gVisor platform: ptrace (default), kvm, or systrap where runsc has it; vm: q35 (default) or microvm")
         ("mode,m", po::value(&req.mode_spec)->default_value("auto"),
          "capture modes: auto, or a comma list of syscalls, kvm, function, function_graph")
         ("reps,n", po::value(&req.reps)->default_value(1), "repetitions (a fresh sandbox each)")
@@ -59,6 +83,12 @@ int cmd_measure(const std::vector<std::string>& args) {
         ("record", po::value(&req.record_dir), "also keep the raw capture of each repetition in DIR/rep-N")
         ("docker-host", po::value(&req.docker_host), "use this engine instead of a private dockerd")
         ("ready-timeout", po::value(&ready)->default_value(60), "seconds to wait for the workload to answer")
+        ("guest-kernel", po::value(&req.vm.kernel), "vm: the guest's vmlinuz-VERSION (default $HAP_VM_KERNEL, else /boot's)")
+        ("guest-cpus", po::value(&req.vm.cpus)->default_value(1), "vm: vCPUs of the guest")
+        ("guest-mem", po::value(&req.vm.mem_mb)->default_value(512), "vm: guest memory, MB")
+        ("guest-append", po::value(&req.vm.append), "vm: extra guest kernel parameters (stored with the run)")
+        ("guest-shared-fs", po::value(&req.vm.shared_fs),
+         "vm q35: how the root is shared, as Kata's shared_fs: virtio-fs (default where virtiofsd is installed) or virtio-9p")
         ("no-daemon", "measure in-process even when hapd runs ($HAP_SOCKET, default /run/hap/hapd.sock)")
         ("no-wait", "through hapd: answer busy instead of queueing behind other sessions");
     po::variables_map vm;

@@ -6,6 +6,7 @@
 
 #include "cell_figures.h"
 #include "command.h"
+#include "files.h"
 #include "open_store.h"
 #include "options.h"
 #include "text_table.h"
@@ -40,6 +41,7 @@ int cmd_report(const std::vector<std::string>& args) {
     std::string db, format;
     RunSelection sel;
     bool roles = false, cc = false;
+    std::string list;
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
         "format,f", po::value(&format)->default_value("text"), "text or markdown")(
@@ -47,7 +49,9 @@ int cmd_report(const std::vector<std::string>& args) {
         "kernel", po::value(&sel.kernel), "only runs on this kernel release")(
         "mode", po::value(&sel.mode), "only runs of this capture mode (e.g. syscalls,kvm)")(
         "roles", po::bool_switch(&roles), "also one row per role (workload, runtime, vmm, vcpu, backend, unknown)")(
-        "cc", po::bool_switch(&cc), "also HAP_cc, from the kernel's complexity table (see `hapctl complexity`)");
+        "cc", po::bool_switch(&cc), "also HAP_cc, from the kernel's complexity table (see `hapctl complexity`)")(
+        "list", po::value(&list), "after the table, the names behind figures, per cell: a comma list of hap_hc, pio, mmio, "
+                                  "backend, hap_sys, hap_fn:vmm, ... (union over the cell's runs)");
     po::variables_map vm;
     if (!parse_options("report", "[--format text|markdown] [options]", desc, args, vm)) return 0;
     if (format != "text" && format != "markdown")
@@ -98,6 +102,21 @@ int cmd_report(const std::vector<std::string>& args) {
     }
     std::cout << fmt::format("{} cell(s), complete runs only; 95% CI from Student's t (n >= 2); union: distinct names over the repetitions\n",
                              cells->size());
+    bool any_not_applicable = false;
+    for (const auto& c : *cells) any_not_applicable = any_not_applicable || (c.figure("hap_fn") && !c.figure("backend"));
+    if (any_not_applicable)
+        std::cout << "a figure missing from a cell does not apply to it (e.g. backend: the sandbox has no backend task), or its mode "
+                     "did not capture it; 0 means measured and nothing reached\n";
+    for (const auto& name : split(list, ',')) {
+        if (trim(name).empty()) continue;
+        for (const auto& c : *cells) {
+            auto it = c.unions.find(trim(name));
+            if (it == c.unions.end()) continue;
+            std::string names;
+            for (const auto& n : it->second) names += (names.empty() ? "" : " ") + n;
+            std::cout << fmt::format("{} {} ({}): {}\n", c.key.label(), trim(name), it->second.size(), names.empty() ? "-" : names);
+        }
+    }
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "private_dockerd.h"
 #include "process.h"
 #include "procfs.h"
+#include "vm_runner.h"
 
 namespace hap {
 namespace {
@@ -115,7 +116,17 @@ std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
         done.push_back("stopped private dockerd " + name + " left by a dead hapctl");
     }
 
-    // Network namespaces hap<pid>c<n> / hap<pid>w<n>.
+    // VM sandboxes: QEMU and virtiofsd name their sandbox directory (console,
+    // sockets), so they are found by it even after PDEATHSIG missed them.
+    const std::string vms = vm_state_root(state_dir);
+    for (const auto& id : list_dir(vms)) {
+        if (!owner_dead(owner_pid_of(id))) continue;
+        for (pid_t p : processes_mentioning(vms + "/" + id)) kill_tree(p);
+        (void)run_command({"rm", "-rf", "--one-file-system", vms + "/" + id});
+        done.push_back("removed VM sandbox " + id + " left by a dead hapctl");
+    }
+
+    // Network namespaces hap<pid>c<n> / hap<pid>w<n> (a VM's tap goes with its namespace).
     auto ns = run_command({"ip", "netns", "list"});
     if (ns && ns->succeeded()) {
         for (const auto& line : split(ns->out, '\n')) {

@@ -1,5 +1,5 @@
 // What a killed hapctl leaves behind, removed by the next one before it
-// starts: OCI containers, network namespaces and private dockerds whose
+// starts: OCI containers, VM sandboxes, network namespaces and private dockerds whose
 // owner pid (in their names) is no longer alive. Never touches anything
 // hap did not name.
 #pragma once

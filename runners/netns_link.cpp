@@ -17,6 +17,16 @@ void ip(const Argv& args, const std::string& what) {
                         "network namespaces need root and iproute2");
 }
 
+void tc(const Argv& args, const std::string& what) {
+    Argv argv = {"tc"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_command(argv);
+    if (!r) throw UserError("cannot run tc: " + r.error().describe(), "install iproute2");
+    if (!r->succeeded())
+        throw UserError(what + " failed: " + argv_to_string(argv) + ": " + r->summary(),
+                        "the vm runtime's network needs the sch_ingress, cls_u32 and act_mirred modules");
+}
+
 }  // namespace
 
 NetnsLink::NetnsLink(int seq) {
@@ -33,7 +43,7 @@ void NetnsLink::create_client_ns() {
     ip({"-n", client_ns_, "link", "set", "lo", "up"}, "bringing up lo in " + client_ns_);
 }
 
-void NetnsLink::create_with_workload_ns() {
+void NetnsLink::create_workload_ns_pair(bool address_workload_end) {
     create_client_ns();
     ip({"netns", "add", workload_ns_}, "creating network namespace " + workload_ns_);
     workload_made_ = true;
@@ -42,9 +52,24 @@ void NetnsLink::create_with_workload_ns() {
        "creating veth pair");
     ip({"-n", client_ns_, "addr", "add", std::string(kClientAddress) + "/30", "dev", "hapc0"}, "client address");
     ip({"-n", client_ns_, "link", "set", "hapc0", "up"}, "client link up");
-    ip({"-n", workload_ns_, "addr", "add", std::string(kWorkloadAddress) + "/30", "dev", "hapw0"}, "workload address");
+    if (address_workload_end)
+        ip({"-n", workload_ns_, "addr", "add", std::string(kWorkloadAddress) + "/30", "dev", "hapw0"}, "workload address");
     ip({"-n", workload_ns_, "link", "set", "hapw0", "up"}, "workload link up");
     ip({"-n", workload_ns_, "link", "set", "lo", "up"}, "workload lo up");
+}
+
+void NetnsLink::create_with_workload_ns() { create_workload_ns_pair(true); }
+
+void NetnsLink::create_with_vm_tap(const std::string& tap) {
+    create_workload_ns_pair(false);
+    ip({"-n", workload_ns_, "tuntap", "add", "dev", tap, "mode", "tap"}, "creating tap " + tap);
+    ip({"-n", workload_ns_, "link", "set", tap, "up"}, "tap " + tap + " up");
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"hapw0", tap}, {tap, "hapw0"}}) {
+        tc({"-n", workload_ns_, "qdisc", "add", "dev", from, "ingress"}, "ingress qdisc on " + from);
+        tc({"-n", workload_ns_, "filter", "add", "dev", from, "parent", "ffff:", "protocol", "all", "u32", "match", "u8", "0",
+            "0", "action", "mirred", "egress", "redirect", "dev", to},
+           "redirect " + from + " -> " + to);
+    }
 }
 
 void NetnsLink::create_into_process(pid_t pid) {

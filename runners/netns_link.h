@@ -29,6 +29,12 @@ public:
     void create_with_workload_ns();
     // Veth into the namespace of a running process (Docker --network none).
     void create_into_process(pid_t pid);
+    // For a VM: a tap `tap` in the workload namespace, joined to the veth's
+    // end there by tc mirred redirects both ways (Kata's default "tcfilter"
+    // network model). That end stays unaddressed: the guest's eth0 holds
+    // the workload address. Needs the tun, sch_ingress, cls_u32 and
+    // act_mirred kernel modules.
+    void create_with_vm_tap(const std::string& tap);
 
     const std::string& client_ns() const { return client_ns_; }
     const std::string& workload_ns() const { return workload_ns_; }  // "" for create_into_process
@@ -37,6 +43,7 @@ public:
 
 private:
     void create_client_ns();
+    void create_workload_ns_pair(bool address_workload_end);
     std::string client_ns_, workload_ns_;
     bool client_made_ = false, workload_made_ = false;
 };

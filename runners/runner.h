@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "error.h"
 #include "workload.h"
 
@@ -21,12 +23,22 @@ struct SandboxTask {
     std::string comm;
 };
 
+// The guest of `--runtime vm` (runners/vm_runner.h).
+struct VmOptions {
+    std::string kernel;       // vmlinuz-VERSION; "" = $HAP_VM_KERNEL or /boot's
+    int cpus = 1;             // vCPUs (Kata's default_vcpus is 1)
+    int mem_mb = 512;
+    std::string append;       // extra guest kernel parameters (e.g. mitigations=off)
+    std::string shared_fs;    // q35's root: virtio-fs or virtio-9p (Kata's shared_fs); "" = virtio-fs where installed
+};
+
 struct RunnerOptions {
-    std::string runtime;        // as the user wrote it: runc, crun, runsc, docker, docker:runsc
-    std::string platform;       // gVisor platform (ptrace, kvm); "" = runtime default
+    std::string runtime;        // as the user wrote it: runc, crun, runsc, docker, docker:runsc, vm
+    std::string platform;       // gVisor platform (ptrace, kvm), vm shape (q35, microvm); "" = runtime default
     std::string state_dir = "/run/hap";
     std::string cache_dir = "/var/cache/hap";
     std::string docker_host;    // "" = a private dockerd started for the run
+    VmOptions vm;
 };
 
 class Runner {
@@ -45,6 +57,15 @@ public:
     virtual Endpoint endpoint() const = 0;
     // Every host task that works for the sandbox now, by role.
     virtual std::vector<SandboxTask> tasks() = 0;
+    // "" while the sandbox runs; else, in one line, why it stopped by itself
+    // (a VM whose QEMU exited). Checked while waiting for readiness.
+    virtual std::string exited_why() { return ""; }
+    // The last line the sandbox printed where hap can read it (a VM's serial
+    // console); "" when there is none. Quoted in readiness errors.
+    virtual std::string last_output() { return ""; }
+    // Settings that change the figure beyond runtime and platform (a VM's
+    // machine, devices, vCPUs, memory, guest kernel), stored with each run.
+    virtual nlohmann::json settings() const { return nlohmann::json::object(); }
     // Stops and removes everything launch() made. Never throws; idempotent.
     virtual void teardown() noexcept = 0;
     // Stops what prepare() started for all repetitions (a private engine).

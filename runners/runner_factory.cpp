@@ -4,11 +4,12 @@
 #include "native_runner.h"
 #include "oci_runner.h"
 #include "runner.h"
+#include "vm_runner.h"
 
 namespace hap {
 
 std::vector<std::string> known_runtimes() {
-    return {"runc", "crun", "runsc", "gvisor", "docker", "docker:NAME", "native", "kata", "nabla"};
+    return {"runc", "crun", "runsc", "gvisor", "docker", "docker:NAME", "native", "vm", "kata", "nabla"};
 }
 
 std::unique_ptr<Runner> make_runner(const RunnerOptions& in, const Workload& workload) {
@@ -23,6 +24,7 @@ std::unique_ptr<Runner> make_runner(const RunnerOptions& in, const Workload& wor
     }
     if (opts.runtime == "native") return std::make_unique<NativeRunner>(opts, workload);
     if (opts.runtime == "docker" || opts.runtime.rfind("docker:", 0) == 0) return std::make_unique<DockerRunner>(opts, workload);
+    if (opts.runtime == "vm") return std::make_unique<VmRunner>(opts, workload);
     if (opts.runtime == "kata") return std::make_unique<KataRunner>(opts, workload);
     if (opts.runtime == "nabla") return std::make_unique<NablaRunner>(opts, workload);
     std::string known;

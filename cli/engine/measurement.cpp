@@ -38,6 +38,27 @@ std::vector<TracedTask> traced(const std::vector<SandboxTask>& tasks) {
     return out;
 }
 
+// Probes in short slices, so a sandbox that dies (a VM whose guest panics)
+// ends the wait at once, with the sandbox's own last words.
+void wait_until_ready(Runner& runner, const Workload& workload, std::chrono::seconds timeout, const std::string& state_dir) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+        if (left.count() <= 0) break;
+        if (workload.wait_ready(runner.endpoint(), std::min(left, std::chrono::seconds(2)))) return;
+        check_interrupt();
+        if (auto why = runner.exited_why(); !why.empty())
+            throw UserError(fmt::format("{} in {} never answered: {}", workload.name(), runner.runtime(), why),
+                            "its logs (console, VMM) are kept in " + state_dir + "/logs");
+    }
+    check_interrupt();
+    std::string msg = fmt::format("{} in {} never answered its readiness probe within {} s", workload.name(), runner.runtime(),
+                                  timeout.count());
+    if (auto last = runner.last_output(); !last.empty()) msg += "; the sandbox's console's last line: '" + last + "'";
+    else if (runner.runtime() == "vm") msg += "; the guest console is empty (the guest kernel never printed)";
+    throw UserError(msg, "raise --ready-timeout if the sandbox is only slow to start");
+}
+
 }  // namespace
 
 std::string new_uuid() {
@@ -78,7 +99,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     if (req.duration.count() < 1) throw UserError("--duration must be at least 1 second", "", kExitUsage);
     if (!parse_modes(req.mode_spec)) throw UserError(parse_modes(req.mode_spec).error().message, "", kExitUsage);
     auto workload = make_workload(req.workload);
-    RunnerOptions ro{req.runtime, req.platform, req.state_dir, req.cache_dir, req.docker_host};
+    RunnerOptions ro{req.runtime, req.platform, req.state_dir, req.cache_dir, req.docker_host, req.vm};
     auto runner = make_runner(ro, *workload);
     if (::geteuid() != 0)
         throw UserError("hapctl measure needs root: it configures tracefs and starts container runtimes",
@@ -100,25 +121,39 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     } shutdown_guard{*runner};
     MeasureResult result{runner->runtime(), runner->platform(), workload->name(), mode_str, runner->network(), {}};
     progress(fmt::format("preparing {} image for {}", workload->name(), runner->runtime()));
-    runner->prepare();
+    // What the runs of this cell share: prepared once. A failure here (a
+    // missing guest kernel, an image that does not build) is stored as the
+    // first repetition's failure, so the store says why the cell is empty.
+    auto base_start = [&](int rep) {
+        RunStart start = new_run_start(tracing_dir);
+        start.runtime = runner->runtime();
+        start.platform = runner->platform();
+        start.workload = workload->name();
+        start.mode = mode_str;
+        start.network = runner->network();
+        start.repetition = rep;
+        return start;
+    };
+    try {
+        runner->prepare();
+    } catch (const UserError& e) {
+        if (auto id = store->begin_run(base_start(1)); id)
+            (void)store->end_run(*id, interrupted() ? "aborted" : "failed", std::string("prepare: ") + e.what());
+        throw;
+    }
     check_interrupt();
 
     for (int rep = 1; rep <= req.reps; ++rep) {
         const std::string tag = fmt::format("[{}/{}] {}{} {}", rep, req.reps, runner->runtime(),
                                             runner->platform().empty() ? "" : "/" + runner->platform(), workload->name());
-        RunStart start = new_run_start(tracing_dir);
-        start.runtime = runner->runtime();
-        start.platform = runner->platform();
-        start.workload = workload->name();
+        RunStart start = base_start(rep);
         start.image = runner->image();
-        start.mode = mode_str;
-        start.network = runner->network();
-        start.repetition = rep;
-        start.settings_json = nlohmann::json{{"buffer_kb_per_cpu", req.buffer_kb},
-                                             {"load_seconds_requested", req.duration.count()},
-                                             {"window", "steady state: tracing starts once the workload answers"},
-                                             {"context_filter", "function records in irq/softirq/nmi context excluded"}}
-                                  .dump();
+        nlohmann::json settings = {{"buffer_kb_per_cpu", req.buffer_kb},
+                                   {"load_seconds_requested", req.duration.count()},
+                                   {"window", "steady state: tracing starts once the workload answers"},
+                                   {"context_filter", "function records in irq/softirq/nmi context excluded"}};
+        if (auto own = runner->settings(); own.is_object() && !own.empty()) settings["sandbox"] = own;
+        start.settings_json = settings.dump();
         auto run_id = store->begin_run(start);
         if (!run_id) throw UserError(run_id.error().describe());
         RepResult rr;
@@ -129,11 +164,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
             progress(tag + ": launching");
             auto t_launch = Clock::now();
             runner->launch();
-            if (!workload->wait_ready(runner->endpoint(), req.ready_timeout)) {
-                check_interrupt();
-                throw UserError(fmt::format("{} in {} never answered its readiness probe within {} s", workload->name(),
-                                            runner->runtime(), req.ready_timeout.count()));
-            }
+            wait_until_ready(*runner, *workload, req.ready_timeout, req.state_dir);
             check_interrupt();
             auto sandbox = runner->tasks();
             progress(fmt::format("{}: ready after {:.1f} s, {} host processes", tag, seconds_since(t_launch), sandbox.size()));
@@ -173,6 +204,10 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
             if (wanted.count(CaptureMode::Function) || wanted.count(CaptureMode::FunctionGraph))
                 rr.unique_functions = fig.unique.count("function") ? fig.unique.at("function") : 0;
             if (fig.by_role.count("syscall")) rr.syscalls_by_role = fig.by_role.at("syscall");
+            if (fig.by_role.count("function")) rr.functions_by_role = fig.by_role.at("function");
+            if (wanted.count(CaptureMode::Kvm))
+                rr.unique_hc = (fig.unique.count("hypercall") ? fig.unique.at("hypercall") : 0) +
+                               (fig.unique.count("exit_reason") ? fig.unique.at("exit_reason") : 0);
             progress(fmt::format("{}: {} events, {} lost, {:.0f} {} ({})", tag, rr.events, rr.lost, load.throughput,
                                  load.unit, load.detail));
         } catch (const UserError& e) {

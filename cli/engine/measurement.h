@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capture_mode.h"
+#include "runner.h"
 
 namespace hap {
 
@@ -28,6 +29,7 @@ struct MeasureRequest {
     std::string docker_host;
     std::string state_dir = "/run/hap";
     std::string cache_dir = "/var/cache/hap";
+    VmOptions vm;  // --runtime vm: guest kernel, vCPUs, memory, kernel parameters
 };
 
 struct RepResult {
@@ -36,7 +38,8 @@ struct RepResult {
     std::string status;  // complete, failed, aborted
     std::string reason;
     std::optional<int64_t> unique_syscalls, unique_functions;
-    std::map<std::string, int64_t> syscalls_by_role;
+    std::optional<int64_t> unique_hc;  // hypercalls + exit reasons, when kvm was captured
+    std::map<std::string, int64_t> syscalls_by_role, functions_by_role;
     uint64_t events = 0, lost = 0;
     double throughput = 0;
     std::string unit;

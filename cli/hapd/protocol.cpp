@@ -96,6 +96,17 @@ Expected<Request> parse_measure(Fields& f) {
     if (!m.record_dir.empty() && !absolute_clean(m.record_dir))
         return bad("field \"record_dir\" must be an absolute path without ..");
     TRY(read_string(f, "docker_host", m.docker_host, 4096, false, false));
+    TRY(read_string(f, "guest_kernel", m.vm.kernel, 4096, false, false));
+    if (!m.vm.kernel.empty() && !absolute_clean(m.vm.kernel))
+        return bad("field \"guest_kernel\" must be an absolute path without ..");
+    n = m.vm.cpus;
+    TRY(read_int(f, "guest_cpus", n, 1, 64));
+    m.vm.cpus = static_cast<int>(n);
+    n = m.vm.mem_mb;
+    TRY(read_int(f, "guest_mem_mb", n, 128, 65536));
+    m.vm.mem_mb = static_cast<int>(n);
+    TRY(read_string(f, "guest_append", m.vm.append, 1024, false, false));
+    TRY(read_string(f, "guest_shared_fs", m.vm.shared_fs, 16, false, true));
     TRY(read_bool(f, "wait", r.wait));
     return r;
 }
@@ -190,6 +201,11 @@ std::string measure_request_line(const MeasureRequest& m, bool wait) {
     if (!m.platform.empty()) j["platform"] = m.platform;
     if (!m.record_dir.empty()) j["record_dir"] = m.record_dir;
     if (!m.docker_host.empty()) j["docker_host"] = m.docker_host;
+    if (!m.vm.kernel.empty()) j["guest_kernel"] = m.vm.kernel;
+    if (m.vm.cpus != VmOptions{}.cpus) j["guest_cpus"] = m.vm.cpus;
+    if (m.vm.mem_mb != VmOptions{}.mem_mb) j["guest_mem_mb"] = m.vm.mem_mb;
+    if (!m.vm.append.empty()) j["guest_append"] = m.vm.append;
+    if (!m.vm.shared_fs.empty()) j["guest_shared_fs"] = m.vm.shared_fs;
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -201,6 +217,8 @@ nlohmann::json result_to_json(const MeasureResult& r) {
                {"throughput", rep.throughput}, {"unit", rep.unit}};
         x["unique_syscalls"] = rep.unique_syscalls ? json(*rep.unique_syscalls) : json(nullptr);
         x["unique_functions"] = rep.unique_functions ? json(*rep.unique_functions) : json(nullptr);
+        x["functions_by_role"] = rep.functions_by_role;
+        x["unique_hc"] = rep.unique_hc ? json(*rep.unique_hc) : json(nullptr);
         reps.push_back(std::move(x));
     }
     return json{{"runtime", r.runtime}, {"platform", r.platform}, {"workload", r.workload}, {"modes", r.modes},
@@ -228,6 +246,10 @@ Expected<MeasureResult> result_from_json(const nlohmann::json& j) {
             rep.unit = x.at("unit").get<std::string>();
             if (!x.at("unique_syscalls").is_null()) rep.unique_syscalls = x.at("unique_syscalls").get<int64_t>();
             if (!x.at("unique_functions").is_null()) rep.unique_functions = x.at("unique_functions").get<int64_t>();
+            // Added in the same protocol version; an older hapd omits them.
+            if (x.contains("functions_by_role"))
+                rep.functions_by_role = x.at("functions_by_role").get<std::map<std::string, int64_t>>();
+            if (x.contains("unique_hc") && !x.at("unique_hc").is_null()) rep.unique_hc = x.at("unique_hc").get<int64_t>();
             r.reps.push_back(std::move(rep));
         }
         return r;
