@@ -163,4 +163,41 @@ Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const 
     return f;
 }
 
+namespace {
+const std::vector<std::string> kStackRoles = {"workload", "runtime", "vmm", "vcpu", "backend"};
+}
+
+std::string role_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec) {
+    std::string dat = fmt::format("# {} per role, mean over the cell's runs; 0 also where the sandbox has no such role\ncell", spec.figure);
+    for (const auto& r : kStackRoles) dat += " " + r;
+    dat += "\n";
+    for (const auto& c : cells) {
+        if (!c.figure(spec.figure)) continue;
+        dat += quoted(c.key.label());
+        for (const auto& r : kStackRoles) {
+            const FigureStat* f = c.figure(spec.figure + ":" + r);
+            dat += fmt::format(" {:.3f}", f ? f->stat.mean : 0.0);
+        }
+        dat += "\n";
+    }
+    return dat;
+}
+
+Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const ChartSpec& spec) {
+    if (spec.figure != "hap_fn" && spec.figure != "hap_sys") return Error{"only hap_fn and hap_sys have figures per role"};
+    std::string kernel, mode;
+    auto chosen = chart_cells(cells, spec.figure, kernel, mode);
+    if (!chosen) return chosen.error();
+    const ChartFiles f = files_for(spec.prefix, "roles");
+    const std::string plot = fmt::format(
+        "set title \"{} by role (mean; a name two roles reached counts in both)\\nLinux {}, mode {}\"\n"
+        "set style data histograms\nset style histogram rowstacked\nset boxwidth 0.7\n"
+        "set style fill solid 0.8 border -1\nset key outside right top\nset grid ytics\nset yrange [0:*]\n"
+        "set xtics nomirror rotate by -30\nset ylabel \"{} per role\"\n"
+        "plot for [i=2:{}] \"{}\" using i:xtic(1) title columnheader(i)\n",
+        figure_title(spec.figure), kernel, mode, spec.figure, kStackRoles.size() + 1, base_name(f.dat));
+    if (auto st = write_pair(f, role_chart_data(cells, spec), terminals(f, plot)); !st) return st.error();
+    return f;
+}
+
 }  // namespace hap

@@ -3,7 +3,9 @@
 // researcher can restyle it by editing the .gp and running gnuplot again.
 //   bars:     grouped bars of a figure per workload (groups) and runtime
 //             (bars), with error bars, like the published HAP charts;
-//   tradeoff: the figure against throughput, one labelled point per cell.
+//   tradeoff: the figure against throughput, one labelled point per cell;
+//   roles:    one bar per cell, stacked by role (workload, runtime, vmm,
+//             vcpu, backend), so a reader sees where a VM's profile lives.
 #pragma once
 
 #include <string>
@@ -29,6 +31,14 @@ struct ChartFiles {
 // modes (a chart shows one kernel and one mode).
 Expected<ChartFiles> write_bar_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
 Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
+// For hap_fn and hap_sys: the per-role means ("hap_fn:vmm", ...) stacked. A
+// function two roles reached counts in both, so a stack can exceed the
+// cell's HAP_fn; the title says so. Error: the figure has no roles.
+Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
+
+// The stacked chart's .dat content (for tests): one row per cell, one column
+// per role; 0 where the role reached nothing or the sandbox has none.
+std::string role_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec);
 
 // The bars' .dat content (for tests): one row per workload, three columns
 // (mean, low, high) per runtime, "?" where a cell is missing.

@@ -52,6 +52,30 @@ if [ "$(id -u)" = 0 ]; then
   else
     echo "note: this kernel has function_graph; the refusal check does not apply"
   fi
+  # The vm runtime on a host where the KVM probe finds guests do not run:
+  # refused before anything starts, naming the probe's finding; nothing stored,
+  # no QEMU, namespace or sandbox directory left. (Where guests do run, the
+  # lab tests cover the vm runtime.)
+  verdict=$("$HAPCTL" doctor --format json 2>/dev/null | python3 -c '
+import json, sys
+for c in json.load(sys.stdin).get("checks", []):
+    if c.get("item", "").startswith("vm "):
+        print(c.get("status"))' 2>/dev/null)
+  if [ "$verdict" = no ]; then  # (missing: QEMU or a guest kernel is absent, a different refusal)
+    expect_fail 1 "the vm runtime cannot run here: KVM guests do not run on this host: .+" -- \
+      "$HAPCTL" measure --runtime vm --workload redis --mode syscalls,kvm --db "$work/vm.db"
+    expect_fail 1 "the vm runtime cannot run here" -- \
+      "$HAPCTL" compare --runtimes runc,vm/microvm --workloads redis --mode syscalls --db "$work/vm.db"
+    [ ! -e "$work/vm.db" ] && pass || fail "a refused vm measurement created a store"
+    pgrep -f "qemu-system-x86_64 -name hap-" >/dev/null && fail "a refused vm measurement left QEMU running" || pass
+    ls /run/hap/vm 2>/dev/null | grep -q . && fail "a refused vm measurement left /run/hap/vm/*" || pass
+  else
+    echo "note: the KVM probe says guests run here (or doctor could not say): the vm refusal check does not apply"
+  fi
+  expect_fail 2 "unknown vm platform 'firecracker'" -- \
+    "$HAPCTL" measure --runtime vm --platform firecracker --workload redis --db "$work/vm2.db"
+  expect_fail 2 "'runc/' is not RUNTIME or RUNTIME/PLATFORM" -- \
+    "$HAPCTL" compare --runtimes runc/ --workloads redis --db "$work/vm2.db"
 else
   echo "note: root-only error checks not run (not root)"
 fi

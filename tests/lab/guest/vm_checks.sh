@@ -1,0 +1,88 @@
+#!/bin/bash
+# Runs inside the lab VM (scripts/lab/run --script): one boot serves every
+# check of the vm runtime that needs nested KVM. $HAPCTL is hapctl, $HAP_DB
+# the guest's store (brought back to the host as OUT/hap.db).
+#   1. one measurement end to end: redis in a q35 guest, function_graph +
+#      syscalls + kvm (HAP_LAB_VM_RECORD=DIR also keeps the raw capture);
+#   2. bad input: a missing guest kernel, a kernel without modules (no
+#      initramfs), a guest that never boots, a workload that never answers:
+#      one line each, exit 1, the run stored as failed with the reason;
+#   3. kill -9 of hapctl while the guest boots: QEMU, virtiofsd, the tap's
+#      namespace and the sandbox directory do not outlive the next hapctl.
+# Nothing may be left after any of them. Prints "N passed, N failed".
+set -u
+passed=0 failed=0
+ok() { echo "ok: $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+kernel=$(ls /boot/vmlinuz-* | head -1)
+
+# No QEMU, virtiofsd, hap namespace or sandbox directory of a vm run remains.
+nothing_left() {
+  local what=$1
+  if pgrep -f 'qemu-system-x86_64 -name hap-' >/dev/null; then bad "$what: QEMU left running"; return; fi
+  if pgrep -x virtiofsd >/dev/null; then bad "$what: virtiofsd left running"; return; fi
+  if ip netns list | grep -q '^hap'; then bad "$what: namespaces left: $(ip netns list | tr '\n' ' ')"; return; fi
+  if ls /run/hap/vm 2>/dev/null | grep -q .; then bad "$what: /run/hap/vm/$(ls /run/hap/vm) left"; return; fi
+  ok "$what: nothing left behind"
+}
+# expect_error NAME PATTERN -- hapctl args: exit 1, one error line matching
+# PATTERN (plus a hint), and the newest run stored failed with that reason.
+expect_error() {
+  local name=$1 pattern=$2 out rc lines reason; shift 3
+  out=$("$HAPCTL" "$@" 2>&1 >/dev/null); rc=$?
+  echo "  $name: $(grep -v '^hapctl: ' <<<"$out" | head -2 | tr '\n' ' ')"
+  [ "$rc" = 1 ] && ok "$name: exit 1" || bad "$name: exit $rc, want 1"
+  grep -v '^hapctl: ' <<<"$out" | grep -qE -- "$pattern" && ok "$name: says /$pattern/" || bad "$name: no /$pattern/ in: $out"
+  lines=$(grep -v '^hapctl: ' <<<"$out" | grep -vc '^hint: ')
+  [ "$lines" = 1 ] && ok "$name: one error line" || bad "$name: $lines error lines"
+  reason=$("$HAPCTL" export --all --format csv | tail -1)
+  grep -q ",failed," <<<"$reason" && grep -qE -- "$pattern" <<<"$reason" && ok "$name: run stored failed with the reason" ||
+    bad "$name: newest run is not failed with the reason: $reason"
+  nothing_left "$name"
+}
+
+echo "== 1. redis in a q35 guest, function_graph + syscalls + kvm"
+record=()
+[ -z "${HAP_LAB_VM_RECORD:-}" ] || record=(--record "$HAP_LAB_VM_RECORD")
+t0=$(date +%s)
+"$HAPCTL" measure --runtime vm --workload redis --mode function_graph,syscalls,kvm --reps 1 \
+  --duration "${HAP_LAB_VM_DURATION:-3}" --ready-timeout 400 "${record[@]}"
+rc=$?
+echo "  (measurement took $(( $(date +%s) - t0 )) s)"
+check "vm measurement exits 0" test "$rc" = 0
+nothing_left "vm measurement"
+
+echo "== 2. bad input"
+expect_error "missing guest kernel" "guest kernel /nonexistent/vmlinuz-6.1.0-0-amd64 not found" -- \
+  measure --runtime vm --workload redis --mode syscalls --guest-kernel /nonexistent/vmlinuz-6.1.0-0-amd64
+mkdir -p /tmp/k && cp "$kernel" /tmp/k/vmlinuz-9.9.9-hap
+expect_error "no initramfs (kernel without modules)" "no modules for guest kernel 9.9.9-hap" -- \
+  measure --runtime vm --workload redis --mode syscalls --guest-kernel /tmp/k/vmlinuz-9.9.9-hap
+# No init in the initramfs: the kernel finds no root to mount and panics (panic=-1, -no-reboot).
+expect_error "guest never boots" "the guest stopped \(QEMU exit 0\); guest console's last line: '.+'" -- \
+  measure --runtime vm --workload redis --mode syscalls --ready-timeout 400 --guest-append "rdinit=/no-such-init"
+expect_error "workload never answers" "redis in vm never answered its readiness probe within 2 s" -- \
+  measure --runtime vm --workload redis --mode syscalls --ready-timeout 2
+
+echo "== 3. kill -9 of hapctl while the guest boots"
+"$HAPCTL" measure --runtime vm --workload redis --mode syscalls --ready-timeout 400 >/dev/null 2>&1 &
+victim=$!
+for _ in $(seq 1 600); do pgrep -f "qemu-system-x86_64 -name hap-$victim-" >/dev/null && break; sleep 0.5; done
+pgrep -f "qemu-system-x86_64 -name hap-$victim-" >/dev/null && ok "QEMU started under the victim" || bad "QEMU never started"
+kill -9 "$victim"; wait "$victim" 2>/dev/null
+sleep 3
+# PDEATHSIG: QEMU and virtiofsd die with hapctl; the next hapctl removes the rest.
+pgrep -f "qemu-system-x86_64 -name hap-$victim-" >/dev/null && bad "QEMU outlived hapctl" || ok "QEMU died with hapctl"
+out=$("$HAPCTL" measure --runtime vm --workload redis --mode syscalls --guest-kernel /nonexistent/vmlinuz-1 2>&1)
+grep -q "removed network namespace hap$victim" <<<"$out" && ok "the next hapctl removed the namespaces" ||
+  bad "no namespace removal reported: $out"
+grep -q "removed VM sandbox hap-$victim-" <<<"$out" && ok "the next hapctl removed the sandbox directory" ||
+  bad "no sandbox removal reported: $out"
+grep -q "of a dead hapctl as aborted" <<<"$out" && ok "the killed run is stored as aborted" || bad "killed run not marked aborted: $out"
+nothing_left "after kill -9"
+
+echo "--- stored runs:"
+"$HAPCTL" runs
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Lab test: the vm runtime under nested KVM (scripts/lab/run --script). One
+# lab boot runs tests/lab/guest/vm_checks.sh: a q35 guest measured end to
+# end (function_graph + syscalls + kvm), the bad-input cases, and kill -9 of
+# hapctl. Back on the host, the store is read with sqlite3: the vm run has
+# vmm, vcpu and backend functions, named exit reasons and a throughput.
+# Exit 77 (SKIP) when the lab cannot run here. About 10 minutes under TCG.
+set -uo pipefail
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+
+out=$(mktemp -d /tmp/hap-lab-vm.XXXXXX)
+trap 'rm -rf -- "$out"' EXIT
+rc=0
+timeout 2400 "$lab" --timeout 2000 --out "$out" --script "$here/guest/vm_checks.sh" >/dev/null || rc=$?
+echo "--- guest checks:"
+grep -E '^(ok|FAIL|  )' "$out/hapctl.log" 2>/dev/null
+check "the guest's checks all passed (exit $rc)" test "$rc" = 0
+check "no kernel panic in the lab VM" bash -c "! grep -q 'Kernel panic' '$out/console.log'"
+
+q() { sqlite3 "$out/hap.db" "$1" 2>/dev/null; }
+run=$(q "select id from runs where runtime='vm' and status='complete' order by id limit 1")
+check "a complete vm run came back" test -n "$run"
+if [ -n "$run" ]; then
+  fn_role() { q "select count(distinct s.normalized) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and s.kind='function' and h.role='$1'"; }
+  for role in vmm vcpu backend; do
+    n=$(fn_role "$role")
+    check "HAP_fn:$role > 0 ($n)" test "${n:-0}" -gt 0
+  done
+  check "platform q35 stored" test "$(q "select platform from runs where id=$run")" = q35
+  check "no events lost" test "$(q "select lost_events from runs where id=$run")" = 0
+  check "throughput recorded" test "$(q "select throughput > 0 from runs where id=$run")" = 1
+  exits=$(q "select group_concat(distinct s.raw) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and s.kind='exit_reason'")
+  check "exit reasons are named ($exits)" bash -c "[[ '$exits' == *svm:* ]]"
+  vhost=$(q "select count(*) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and h.role='backend' and s.normalized like 'vhost%'")
+  check "vhost functions under backend ($vhost)" test "${vhost:-0}" -gt 0
+  settings=$(q "select settings from runs where id=$run")
+  check "the guest's settings are stored" bash -c "[[ '$settings' == *'\"vhost_net\":true'* && '$settings' == *guest_kernel* ]]"
+fi
+for case in "guest kernel /nonexistent" "no modules for guest kernel" "the guest stopped" "never answered its readiness probe"; do
+  check "stored failed: $case" test "$(q "select count(*) from runs where runtime='vm' and status='failed' and reason like '%$case%'")" -ge 1
+done
+check "the killed run is stored aborted" test "$(q "select count(*) from runs where runtime='vm' and status='aborted'")" -ge 1
+if [ "$failed" -gt 0 ]; then
+  echo "--- hapctl.log (last 40 lines):"; tail -n 40 "$out/hapctl.log" 2>/dev/null
+  echo "--- console.log (last 20 lines):"; tail -n 20 "$out/console.log" 2>/dev/null
+fi
+finish
