@@ -39,7 +39,13 @@ std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode
         if (roles.count("backend")) sets["backend"];
     }
     if (captured("syscall")) declare("hap_sys");
-    if (captured("hypercall")) declare("hap_hc");
+    if (captured("hypercall")) {
+        declare("hap_hc");
+        // Listed beside HAP_hc, not counted in it: which ports and guest
+        // physical addresses the guest's exits touched.
+        sets["pio"];
+        sets["mmio"];
+    }
     for (const auto& h : hits) {
         std::string fig, name = h.normalized;
         if (h.kind == "function") fig = "hap_fn";
@@ -47,6 +53,9 @@ std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode
         else if (h.kind == "hypercall" || h.kind == "exit_reason") {
             fig = "hap_hc";
             name = h.kind + ":" + h.normalized;
+        } else if (h.kind == "pio" || h.kind == "mmio") {
+            if (sets.count(h.kind) && h.role != "unknown") sets[h.kind].insert(h.normalized);
+            continue;
         }
         if (fig.empty() || !sets.count(fig)) continue;  // a kind the mode did not capture
         sets[fig + ":" + h.role].insert(name);  // "unknown" appears only where it reached something

@@ -5,7 +5,9 @@
 //
 // Figure names: hap_fn, hap_sys, hap_hc (hypercalls + exit reasons), backend
 // (functions reached by backend tasks), hap_cc (when a complexity table is
-// given), and per role "hap_fn:workload", "hap_sys:runtime", ...
+// given), and per role "hap_fn:workload", "hap_sys:runtime", ... With kvm
+// captured, "pio" and "mmio" list the ports and guest physical addresses of
+// I/O exits (not headline figures: HAP_hc counts exit reasons).
 #pragma once
 
 #include <compare>
