@@ -25,7 +25,7 @@ std::vector<std::string> VmShape::roles() const {
 nlohmann::json VmShape::settings() const {
     return {{"machine", machine},
             {"bus", machine == "microvm" ? "virtio-mmio" : "pci"},
-            {"acpi", machine != "microvm"},
+            {"acpi", true},
             {"net", vhost_net ? "virtio-net, vhost-net" : "virtio-net, emulated in the VMM (no vhost)"},
             {"vhost_net", vhost_net},
             {"vhost_vsock", vhost_vsock},
@@ -85,8 +85,11 @@ Argv qemu_argv(const VmShape& shape, const VmLaunchSpec& spec) {
     Argv a = {spec.qemu, "-name", spec.name + ",debug-threads=on", "-nodefaults", "-no-user-config", "-display", "none",
               "-no-reboot", "-cpu", "host", "-smp", std::to_string(shape.cpus), "-m", mem};
     if (shape.machine == "microvm") {
-        // The RTC stays: without one, Debian's kernel spins in rtc_cmos's probe at boot.
-        a.insert(a.end(), {"-machine", "microvm,accel=kvm,acpi=off,x-option-roms=off,isa-serial=on"});
+        // With ACPI, as Firecracker gives x86 guests since 1.8 (and QEMU's
+        // microvm by default): the devices are described there, not on the
+        // command line. Without ACPI (no HPET, no PM timer) Debian's 6.1
+        // kernel stopped early in boot under nested KVM.
+        a.insert(a.end(), {"-machine", "microvm,accel=kvm,acpi=on,x-option-roms=off,isa-serial=on"});
     } else if (shape.root == RootSharing::VirtioFs) {
         // vhost-user (virtiofsd) maps guest RAM: it must be a shared memfd.
         a.insert(a.end(), {"-object", "memory-backend-memfd,id=mem,size=" + mem + ",share=on", "-machine",

@@ -8,7 +8,8 @@
 //            installed. Both shapes get a virtio-rng (Kata's QEMU and
 //            Firecracker give one) so the guest's CRNG starts at once.
 //   microvm  Firecracker's shape: QEMU's microvm machine, virtio-mmio only, no
-//            PCI, no ACPI, no firmware option ROMs; virtio-net emulated by the
+//            PCI, no firmware option ROMs, ACPI tables only (as Firecracker
+//            gives x86 guests since 1.8); virtio-net emulated by the
 //            VMM itself (no vhost, as Firecracker does) and the root on an
 //            emulated virtio-blk disk (Firecracker has no shared file system).
 #pragma once

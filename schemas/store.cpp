@@ -203,6 +203,10 @@ Status Store::complete_run(int64_t run_id, const RunOutcome& o) {
         chk.step();
         if (chk.int_at(0) != 1)
             throw sql::DbError{"run " + std::to_string(run_id) + " is not running (aborted meanwhile?)", SQLITE_ERROR};
+        if (!o.settings_patch_json.empty()) {
+            auto patch = db_.prepare("UPDATE runs SET settings = json_patch(settings, ?1) WHERE id = ?2");
+            patch.bind(1, o.settings_patch_json).bind(2, run_id).step();
+        }
         tx.commit();
     });
 }

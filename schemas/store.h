@@ -54,6 +54,9 @@ struct RunOutcome {
     double trace_seconds = 0, load_seconds = 0;
     std::optional<double> throughput;
     std::string throughput_unit;
+    // Merged into the run's settings JSON (json_patch) when it completes:
+    // what only the end of a run knows, e.g. the tracer's own cost.
+    std::string settings_patch_json;
 };
 
 struct RunRow {

@@ -1,5 +1,7 @@
 #include "capture.h"
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -114,6 +116,10 @@ CaptureResult capture_run(const CaptureRequest& req) {
     RunAggregate aggregate(table);
 
     const auto t0 = std::chrono::steady_clock::now();
+    // hapctl's own cost while it traces (reader thread included; the load
+    // generator is a child and not counted).
+    struct rusage ru0 {};
+    ::getrusage(RUSAGE_SELF, &ru0);
     std::vector<TracedTask> late;
     {
         Collector collector(**source, aggregate);
@@ -138,6 +144,19 @@ CaptureResult capture_run(const CaptureRequest& req) {
     CaptureResult r;
     r.outcome = to_outcome(aggregate, table, **source);
     r.outcome.trace_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    struct rusage ru1 {};
+    ::getrusage(RUSAGE_SELF, &ru1);
+    auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+    r.cpu_seconds = secs(ru1.ru_utime) - secs(ru0.ru_utime) + secs(ru1.ru_stime) - secs(ru0.ru_stime);
+    r.peak_rss_kb = ru1.ru_maxrss;
+    r.outcome.settings_patch_json =
+        nlohmann::json{{"tracer", {{"cpu_seconds", r.cpu_seconds},
+                                   {"cpu_share", r.outcome.trace_seconds > 0 ? r.cpu_seconds / r.outcome.trace_seconds : 0.0},
+                                   {"peak_rss_kb", r.peak_rss_kb},
+                                   {"events_per_second", r.outcome.trace_seconds > 0
+                                                             ? static_cast<double>(r.outcome.events) / r.outcome.trace_seconds
+                                                             : 0.0}}}}
+            .dump();
     if (recorder) {
         nlohmann::json meta = req.record_meta;
         meta["modes"] = modes_to_string(req.modes);

@@ -40,6 +40,10 @@ struct CaptureRequest {
 
 struct CaptureResult {
     RunOutcome outcome;  // hits, tasks, events, losses, trace_seconds
+    // hapctl's own CPU (user + system, all its threads) from tracing on to the
+    // last page drained, and its peak RSS over its life (getrusage).
+    double cpu_seconds = 0;
+    long peak_rss_kb = 0;
 };
 
 // Throws UserError when tracing cannot be set up or read.

@@ -187,7 +187,8 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
                 cr.record_meta = {{"kernel", start.kernel.release}, {"runtime", runner->runtime()},
                                   {"workload", workload->name()}};
             }
-            RunOutcome outcome = capture_run(cr).outcome;
+            CaptureResult captured = capture_run(cr);
+            RunOutcome outcome = std::move(captured.outcome);
             outcome.load_seconds = load.seconds;
             outcome.throughput = load.throughput;
             outcome.throughput_unit = load.unit;
@@ -210,6 +211,12 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
                                (fig.unique.count("exit_reason") ? fig.unique.at("exit_reason") : 0);
             progress(fmt::format("{}: {} events, {} lost, {:.0f} {} ({})", tag, rr.events, rr.lost, load.throughput,
                                  load.unit, load.detail));
+            progress(fmt::format("{}: tracing cost {:.0f} events/s over {:.1f} s, hapctl {:.2f} s CPU ({:.0f}% of one CPU), "
+                                 "peak RSS {:.1f} MiB",
+                                 tag, outcome.trace_seconds > 0 ? static_cast<double>(outcome.events) / outcome.trace_seconds : 0.0,
+                                 outcome.trace_seconds, captured.cpu_seconds,
+                                 outcome.trace_seconds > 0 ? 100.0 * captured.cpu_seconds / outcome.trace_seconds : 0.0,
+                                 static_cast<double>(captured.peak_rss_kb) / 1024.0));
         } catch (const UserError& e) {
             const bool aborted = e.exit_code() == kExitInterrupted || interrupted();
             (void)store->end_run(*run_id, aborted ? "aborted" : "failed", e.what());

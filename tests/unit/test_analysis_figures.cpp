@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cell_figures.h"
+#include "chart_files.h"
 #include "complexity_csv.h"
 #include "long_export.h"
 #include "store_fixture.h"
@@ -195,4 +196,16 @@ TEST_CASE("long export has one row per run, role and symbol with raw and normali
     CHECK(out.str().find("run_id,uuid,runtime,platform,workload,kernel,mode,repetition,role,kind,raw,normalized,hits\n") == 0);
     CHECK(out.str().find(",workload,function,tcp_sendmsg.isra.0,tcp_sendmsg,3\n") != std::string::npos);
     CHECK(out.str().find(",backend,function,vhost_get_vq_desc,vhost_get_vq_desc,1\n") != std::string::npos);
+}
+
+TEST_CASE("the role chart stacks each cell's per-role means, 0 where a role does not apply", "[analysis][chart]") {
+    TempDb db;
+    auto s = std::move(Store::open(db.path).value());
+    add_function_run(*s, "vm", 1, names("tcp_f", 4), {"vhost_a", "vhost_b"});
+    add_function_run(*s, "runc", 1, names("tcp_f", 6));
+    auto cells = *load_cells(*s, {});
+    const std::string dat = role_chart_data(cells, ChartSpec{});
+    CHECK(dat.find("cell workload runtime vmm vcpu backend\n") != std::string::npos);
+    CHECK(dat.find("\"vm redis\" 4.000 0.000 0.000 0.000 2.000\n") != std::string::npos);
+    CHECK(dat.find("\"runc redis\" 6.000 0.000 0.000 0.000 0.000\n") != std::string::npos);
 }

@@ -77,13 +77,13 @@ TEST_CASE("q35 without a virtiofsd shares the root over virtio-9p, and says so",
     CHECK(s.settings()["root_sharing"] == "9p");
 }
 
-TEST_CASE("microvm is Firecracker's shape: virtio-mmio, no PCI or ACPI, network emulated in the VMM", "[vm]") {
+TEST_CASE("microvm is Firecracker's shape: virtio-mmio, no PCI, network emulated in the VMM", "[vm]") {
     const VmShape s = make_vm_shape("microvm", "", "/usr/lib/qemu/virtiofsd", 1, 512);
     CHECK(s.machine == "microvm");
     CHECK(s.root == RootSharing::Block);
     CHECK_FALSE(s.vhost_net);
     const Argv a = qemu_argv(s, spec());
-    CHECK(after(a, "-machine") == "microvm,accel=kvm,acpi=off,x-option-roms=off,isa-serial=on");
+    CHECK(after(a, "-machine") == "microvm,accel=kvm,acpi=on,x-option-roms=off,isa-serial=on");
     CHECK(has(a, "virtio-rng-device,rng=rng0"));
     CHECK(after(a, "-netdev").find("vhost=off") != std::string::npos);
     CHECK(has(a, "virtio-net-device,netdev=net0"));
