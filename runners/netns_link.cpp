@@ -7,24 +7,20 @@
 namespace hap {
 namespace {
 
-void ip(const Argv& args, const std::string& what) {
-    Argv argv = {"ip"};
+// Runs one iproute2 command (`ip` or `tc`); a failure names the step and
+// the command, with `hint` saying what it needs.
+void iproute2(const char* tool, const Argv& args, const std::string& what, const std::string& hint) {
+    Argv argv = {tool};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = run_command(argv);
-    if (!r) throw UserError("cannot run ip: " + r.error().describe(), "install iproute2");
-    if (!r->succeeded())
-        throw UserError(what + " failed: " + argv_to_string(argv) + ": " + r->summary(),
-                        "network namespaces need root and iproute2");
+    if (!r) throw UserError(std::string("cannot run ") + tool + ": " + r.error().describe(), "install iproute2");
+    if (!r->succeeded()) throw UserError(what + " failed: " + argv_to_string(argv) + ": " + r->summary(), hint);
 }
 
+void ip(const Argv& args, const std::string& what) { iproute2("ip", args, what, "network namespaces need root and iproute2"); }
+
 void tc(const Argv& args, const std::string& what) {
-    Argv argv = {"tc"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run_command(argv);
-    if (!r) throw UserError("cannot run tc: " + r.error().describe(), "install iproute2");
-    if (!r->succeeded())
-        throw UserError(what + " failed: " + argv_to_string(argv) + ": " + r->summary(),
-                        "the vm runtime's network needs the sch_ingress, cls_u32 and act_mirred modules");
+    iproute2("tc", args, what, "the vm runtime's network needs the sch_ingress, cls_u32 and act_mirred modules");
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include "files.h"
 #include "kata_runner.h"
 #include "kvm_guests.h"
-#include "leftovers.h"
 #include "process_snapshot.h"
 #include "vm_discovery.h"
 
@@ -195,12 +194,12 @@ nlohmann::json VmRunner::settings() const {
 
 void VmRunner::teardown() noexcept {
     // QEMU ends on SIGTERM; the guest is not asked to shut down (its state is
-    // thrown away). Then virtiofsd, then anything else naming the sandbox.
+    // thrown away). Then virtiofsd; stop() signals each one's process group,
+    // so virtiofsd's sandboxed child goes with it.
     if (qemu_.pid() > 0) qemu_.stop(std::chrono::milliseconds(3000));
     if (virtiofsd_.pid() > 0) virtiofsd_.stop(std::chrono::milliseconds(2000));
     qemu_ = ChildProcess();
     virtiofsd_ = ChildProcess();
-    if (!dir_.empty()) (void)kill_processes_mentioning(dir_);
     if (link_) link_->teardown();
     link_.reset();
     if (!dir_.empty()) {
