@@ -74,7 +74,12 @@ VmShape make_vm_shape(const std::string& platform, const std::string& shared_fs,
 std::string guest_kernel_cmdline(const VmShape& shape, const std::string& extra) {
     // reboot=t: a triple fault resets on any machine (microvm has no ACPI or
     // keyboard controller to reset with); panic=-1 reboots at once.
-    std::string c = std::string("console=ttyS0 loglevel=4 reboot=t panic=-1 net.ifnames=0 hap.root=") +
+    // earlyprintk and loglevel=7: the console shows the whole boot, so a
+    // guest that stops is quoted where it stopped. tsc=reliable and
+    // no_timer_check are in Kata's default kernel parameters; without them
+    // the microvm guest stopped at boot under nested KVM.
+    std::string c = std::string("console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=7 reboot=t panic=-1 net.ifnames=0 "
+                                "tsc=reliable no_timer_check hap.root=") +
                     root_sharing_name(shape.root);
     if (!extra.empty()) c += " " + extra;
     return c;

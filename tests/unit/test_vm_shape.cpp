@@ -127,6 +127,7 @@ TEST_CASE("the guest kernel command line ends QEMU on panic and names the root",
     CHECK(c.find("console=ttyS0") != std::string::npos);
     CHECK(c.find("panic=-1") != std::string::npos);
     CHECK(c.find("reboot=t") != std::string::npos);
+    CHECK(c.find("tsc=reliable no_timer_check") != std::string::npos);  // Kata's
     CHECK(c.find("hap.root=blk") != std::string::npos);
     CHECK(c.substr(c.size() - 15) == "mitigations=off");
 }
