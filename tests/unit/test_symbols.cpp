@@ -27,5 +27,13 @@ TEST_CASE("hypercalls and exit reasons get readable names", "[symbols]") {
     CHECK(hypercall_name(77) == "hc_77");
     CHECK(exit_reason_name(0x081, 2) == "svm:vmmcall");
     CHECK(exit_reason_name(30, 1) == "vmx:IO_INSTRUCTION");
-    CHECK(exit_reason_name(3, 1) == "vmx:3");
+    CHECK(exit_reason_name(3, 1) == "vmx:INIT_SIGNAL");
+    CHECK(exit_reason_name(35, 1) == "vmx:35");  // not a VMX exit reason
+    // Met in the lab's nested q35 guests: VINTR and INVLPG, and exceptions.
+    CHECK(exit_reason_name(0x064, 2) == "svm:vintr");
+    CHECK(exit_reason_name(0x079, 2) == "svm:invlpg");
+    CHECK(exit_reason_name(0x04e, 2) == "svm:pf");
+    CHECK(exit_reason_name(0x046, 2) == "svm:excp_ud");
+    CHECK(exit_reason_name(0x003, 2) == "svm:read_cr3");
+    CHECK(exit_reason_name(0x500, 2) == "svm:1280");
 }
