@@ -136,7 +136,7 @@ Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::
 bool wait_http_ok(const Endpoint& ep, const std::string& path, std::chrono::seconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline && !interrupted()) {
-        auto r = http_get_status(ep, path, std::chrono::seconds(3));
+        auto r = http_get_status(ep, path, kReadyAttemptTimeout);
         if (r && *r == 200) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }

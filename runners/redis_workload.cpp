@@ -22,7 +22,7 @@ bool RedisWorkload::wait_ready(const Endpoint& ep, std::chrono::seconds timeout)
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline && !interrupted()) {
         RunOptions o;
-        o.timeout = std::chrono::seconds(3);
+        o.timeout = kReadyAttemptTimeout;
         auto r = run_command(in_netns(ep.netns, {"redis-cli", "-h", ep.address, "-p", std::to_string(ep.port), "PING"}), o);
         if (r && r->succeeded() && trim(r->out) == "PONG") return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));

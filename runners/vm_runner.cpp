@@ -56,6 +56,9 @@ VmRunner::VmRunner(const RunnerOptions& opts, const Workload& workload)
     : opts_(opts), workload_(workload),
       shape_(make_vm_shape(opts.platform, opts.vm.shared_fs, find_virtiofsd(), opts.vm.cpus, opts.vm.mem_mb)) {
     if (shape_.root == RootSharing::VirtioFs) virtiofsd_bin_ = find_virtiofsd();
+    // An expert's knob for QEMU machine properties hap does not set (e.g.
+    // ",pit=off"); stored with the run.
+    if (const char* e = std::getenv("HAP_VM_MACHINE_OPTS"); e && *e) machine_extra_ = std::string(",") + e;
     // The decision is the probe's: a guest must really run on this /dev/kvm.
     // (Without root /dev/kvm is not ours to probe; measure refuses that next.)
     if (::geteuid() == 0) {
@@ -126,6 +129,7 @@ void VmRunner::launch() {
     spec.rootfs_dir = rootfs_.rootfs;
     spec.block_image = block_image_;
     spec.vsock_cid = vsock_cid_;
+    spec.machine_extra = machine_extra_;
     // nsenter execs QEMU in the sandbox namespace (no fork): the child's pid is QEMU's.
     Argv argv = {"nsenter", "--net=" + link_->workload_ns_path(), "--"};
     for (auto& a : qemu_argv(shape_, spec)) argv.push_back(std::move(a));
@@ -188,6 +192,7 @@ nlohmann::json VmRunner::settings() const {
     j["guest_initramfs"] = initramfs_.substr(initramfs_.rfind('/') + 1);
     j["guest_append"] = opts_.vm.append;
     j["qemu"] = qemu_version_;
+    if (!machine_extra_.empty()) j["machine_extra"] = machine_extra_;
     if (!virtiofsd_bin_.empty()) j["virtiofsd"] = virtiofsd_bin_;
     return j;
 }

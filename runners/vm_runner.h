@@ -51,7 +51,7 @@ private:
     RunnerOptions opts_;
     const Workload& workload_;
     VmShape shape_;
-    std::string qemu_bin_, qemu_version_, virtiofsd_bin_;
+    std::string qemu_bin_, qemu_version_, virtiofsd_bin_, machine_extra_;
     GuestKernel kernel_;
     std::string initramfs_, block_image_;
     RootfsImage rootfs_;

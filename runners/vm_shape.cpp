@@ -94,13 +94,13 @@ Argv qemu_argv(const VmShape& shape, const VmLaunchSpec& spec) {
         // microvm by default): the devices are described there, not on the
         // command line. Without ACPI (no HPET, no PM timer) Debian's 6.1
         // kernel stopped early in boot under nested KVM.
-        a.insert(a.end(), {"-machine", "microvm,accel=kvm,acpi=on,x-option-roms=off,isa-serial=on"});
+        a.insert(a.end(), {"-machine", "microvm,accel=kvm,acpi=on,x-option-roms=off,isa-serial=on" + spec.machine_extra});
     } else if (shape.root == RootSharing::VirtioFs) {
         // vhost-user (virtiofsd) maps guest RAM: it must be a shared memfd.
         a.insert(a.end(), {"-object", "memory-backend-memfd,id=mem,size=" + mem + ",share=on", "-machine",
-                           "q35,accel=kvm,memory-backend=mem"});
+                           "q35,accel=kvm,memory-backend=mem" + spec.machine_extra});
     } else {
-        a.insert(a.end(), {"-machine", "q35,accel=kvm"});
+        a.insert(a.end(), {"-machine", "q35,accel=kvm" + spec.machine_extra});
     }
     a.insert(a.end(), {"-kernel", spec.kernel, "-initrd", spec.initrd, "-append", guest_kernel_cmdline(shape, spec.append_extra),
                        "-serial", "file:" + spec.console_log, "-monitor", "none"});

@@ -63,6 +63,7 @@ struct VmLaunchSpec {
     std::string rootfs_dir;       // q35 + 9p
     std::string block_image;      // microvm
     unsigned vsock_cid = 0;       // q35: a context id unique on this host (> 2)
+    std::string machine_extra;    // appended to -machine (",pit=off" style), from $HAP_VM_MACHINE_OPTS
 };
 
 // The guest kernel's command line: serial console, reboot and panic end QEMU

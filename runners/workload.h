@@ -48,6 +48,11 @@ public:
 std::unique_ptr<Workload> make_workload(const std::string& name);  // throws UserError
 std::vector<std::string> known_workloads();
 
+// How long one readiness attempt may take. Generous: a nested KVM guest under
+// TCG answered a first TCP connection in over 3 s while its host was busy,
+// and an attempt that times out is retried only after it ends.
+inline constexpr std::chrono::seconds kReadyAttemptTimeout{10};
+
 // Prefixes argv so it runs inside network namespace `netns` ("" = unchanged).
 Argv in_netns(const std::string& netns, Argv argv);
 
