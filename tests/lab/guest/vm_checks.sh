@@ -30,9 +30,13 @@ nothing_left() {
 }
 # expect_error NAME PATTERN -- hapctl args: exit 1, one error line matching
 # PATTERN (plus a hint), and the newest run stored failed with that reason.
-expect_error() {
-  local name=$1 pattern=$2 out rc lines reason; shift 3
-  out=$("$HAPCTL" "$@" 2>&1 >/dev/null); rc=$?
+expect_error() {  # ($tries: run again while the pattern is not met, default 1)
+  local name=$1 pattern=$2 out rc lines reason try; shift 3
+  for try in $(seq 1 "${tries:-1}"); do
+    out=$("$HAPCTL" "$@" 2>&1 >/dev/null); rc=$?
+    grep -v '^hapctl: ' <<<"$out" | grep -qE -- "$pattern" && break
+    echo "  $name: try $try did not give the expected error: $(grep -v '^hapctl: ' <<<"$out" | head -1)"
+  done
   echo "  $name: $(grep -v '^hapctl: ' <<<"$out" | head -2 | tr '\n' ' ')"
   [ "$rc" = 1 ] && ok "$name: exit 1" || bad "$name: exit $rc, want 1"
   grep -v '^hapctl: ' <<<"$out" | grep -qE -- "$pattern" && ok "$name: says /$pattern/" || bad "$name: no /$pattern/ in: $out"
@@ -50,11 +54,18 @@ echo "== 1. redis in a q35 guest, function_graph + syscalls + kvm"
 # still start virtiofsd, so its clean-up is tested.
 record=()
 [ -z "${HAP_LAB_VM_RECORD:-}" ] || record=(--record "$HAP_LAB_VM_RECORD")
-t0=$(date +%s)
-"$HAPCTL" measure --runtime vm --workload redis --mode function_graph,syscalls,kvm --reps 1 \
-  --duration "${HAP_LAB_VM_DURATION:-3}" --guest-cpus "${HAP_LAB_VM_CPUS:-1}" --guest-shared-fs virtio-9p --ready-timeout 400 "${record[@]}"
-rc=$?
-echo "  (measurement took $(( $(date +%s) - t0 )) s)"
+# A nested guest under TCG now and then stops making progress at a random
+# point of its boot (scripts/lab/README.md): a run that never answers is
+# tried once more; the stalled one stays in the store as failed.
+for try in 1 2; do
+  t0=$(date +%s)
+  "$HAPCTL" measure --runtime vm --workload redis --mode function_graph,syscalls,kvm --reps 1 \
+    --duration "${HAP_LAB_VM_DURATION:-3}" --guest-cpus "${HAP_LAB_VM_CPUS:-1}" --guest-shared-fs virtio-9p \
+    --buffer-kb 65536 --ready-timeout 300 "${record[@]}"
+  rc=$?
+  echo "  (measurement try $try took $(( $(date +%s) - t0 )) s, exit $rc)"
+  [ "$rc" = 0 ] && break
+done
 check "vm measurement exits 0" test "$rc" = 0
 nothing_left "vm measurement"
 
@@ -64,9 +75,10 @@ expect_error "missing guest kernel" "guest kernel /nonexistent/vmlinuz-6.1.0-0-a
 mkdir -p /tmp/k && cp "$kernel" /tmp/k/vmlinuz-9.9.9-hap
 expect_error "no initramfs (kernel without modules)" "no modules for guest kernel 9.9.9-hap" -- \
   measure --runtime vm --workload redis --mode syscalls --guest-kernel /tmp/k/vmlinuz-9.9.9-hap
-# No init in the initramfs: the kernel finds no root to mount and panics (panic=-1, -no-reboot).
-expect_error "guest never boots" "the guest stopped \(QEMU exit 0\); guest console's last line: '.+'" -- \
-  measure --runtime vm --workload redis --mode syscalls --ready-timeout 400 --guest-append "rdinit=/no-such-init"
+# No init in the initramfs: the kernel finds no root to mount and panics
+# (panic=-1, -no-reboot). Tried twice when the boot stalls before the panic.
+tries=2 expect_error "guest never boots" "the guest stopped \(QEMU exit 0\); guest console's last line: '.+'" -- \
+  measure --runtime vm --workload redis --mode syscalls --ready-timeout 240 --guest-append "rdinit=/no-such-init"
 expect_error "workload never answers" "redis in vm never answered its readiness probe within 2 s" -- \
   measure --runtime vm --workload redis --mode syscalls --ready-timeout 2
 

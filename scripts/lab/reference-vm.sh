@@ -1,0 +1,33 @@
+#!/bin/bash
+# The vm cells of results/lab-6.1-vm, run in the lab VM by
+# scripts/reference-results (scripts/lab/run --script): the same cells as
+# `hapctl compare --runtimes vm/q35 --workloads redis,nginx --reps 3`, one
+# measurement at a time, each retried once when it fails (a nested guest
+# under TCG now and then never answers; the failed run stays in the store,
+# marked failed with its reason), with the sandbox's console tail printed
+# every minute so a stuck guest shows where it is.
+set -u
+reps=${HAP_REF_REPS:-3}
+mon() {
+  while sleep 60; do
+    for f in /run/hap/vm/*/console.log; do [ -f "$f" ] && echo "  [console] $(tail -n 1 "$f" | cut -c1-160)"; done
+  done
+}
+mon &
+m=$!
+rc=0
+for w in redis nginx; do
+  for rep in $(seq 1 "$reps"); do
+    for try in 1 2; do
+      echo "== vm/q35 $w repetition $rep, try $try"
+      if "$HAPCTL" measure --runtime vm --platform q35 --workload "$w" --mode function_graph,syscalls,kvm --reps 1 \
+        --duration 5 --ready-timeout 300 --guest-shared-fs virtio-9p --buffer-kb 65536; then
+        break
+      fi
+      [ "$try" = 2 ] && rc=1
+    done
+  done
+done
+kill "$m" 2>/dev/null
+"$HAPCTL" runs
+exit "$rc"
