@@ -2,7 +2,7 @@
 # The vm cells of results/lab-6.1-vm, run in the lab VM by
 # scripts/reference-results (scripts/lab/run --script): the same cells as
 # `hapctl compare --runtimes vm/q35 --workloads redis,nginx --reps 3`, one
-# measurement at a time, each retried once when it fails (a nested guest
+# measurement at a time, each tried up to three times (a nested guest
 # under TCG now and then never answers; the failed run stays in the store,
 # marked failed with its reason), with the sandbox's console tail printed
 # every minute so a stuck guest shows where it is.
@@ -18,13 +18,13 @@ m=$!
 rc=0
 for w in redis nginx; do
   for rep in $(seq 1 "$reps"); do
-    for try in 1 2; do
+    for try in 1 2 3; do
       echo "== vm/q35 $w repetition $rep, try $try"
       if "$HAPCTL" measure --runtime vm --platform q35 --workload "$w" --mode function_graph,syscalls,kvm --reps 1 \
-        --duration 5 --ready-timeout 300 --guest-shared-fs virtio-9p --buffer-kb 65536; then
+        --duration 5 --ready-timeout 180 --guest-shared-fs virtio-9p --buffer-kb 65536; then
         break
       fi
-      [ "$try" = 2 ] && rc=1
+      [ "$try" = 3 ] && rc=1
     done
   done
 done
