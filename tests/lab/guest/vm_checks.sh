@@ -56,12 +56,12 @@ record=()
 [ -z "${HAP_LAB_VM_RECORD:-}" ] || record=(--record "$HAP_LAB_VM_RECORD")
 # A nested guest under TCG now and then stops making progress at a random
 # point of its boot (scripts/lab/README.md): a run that never answers is
-# tried again, up to three times; a stalled one stays in the store as failed.
-for try in 1 2 3; do
+# tried again, up to four times; a stalled one stays in the store as failed.
+for try in 1 2 3 4; do
   t0=$(date +%s)
   "$HAPCTL" measure --runtime vm --workload redis --mode function_graph,syscalls,kvm --reps 1 \
     --duration "${HAP_LAB_VM_DURATION:-3}" --guest-cpus "${HAP_LAB_VM_CPUS:-1}" --guest-shared-fs virtio-9p \
-    --buffer-kb 65536 --ready-timeout 180 "${record[@]}"
+    --buffer-kb 65536 --ready-timeout 150 "${record[@]}"
   rc=$?
   echo "  (measurement try $try took $(( $(date +%s) - t0 )) s, exit $rc)"
   [ "$rc" = 0 ] && break
@@ -76,10 +76,10 @@ mkdir -p /tmp/k && cp "$kernel" /tmp/k/vmlinuz-9.9.9-hap
 expect_error "no initramfs (kernel without modules)" "no modules for guest kernel 9.9.9-hap" -- \
   measure --runtime vm --workload redis --mode syscalls --guest-kernel /tmp/k/vmlinuz-9.9.9-hap
 # No init in the initramfs: the kernel finds no root to mount and panics
-# (panic=-1, -no-reboot). Tried up to three times when the boot stalls
+# (panic=-1, -no-reboot). Tried up to four times when the boot stalls
 # before the panic.
-tries=3 expect_error "guest never boots" "the guest stopped \(QEMU exit 0\); guest console's last line: '.+'" -- \
-  measure --runtime vm --workload redis --mode syscalls --ready-timeout 180 --guest-append "rdinit=/no-such-init"
+tries=4 expect_error "guest never boots" "the guest stopped \(QEMU exit 0\); guest console's last line: '.+'" -- \
+  measure --runtime vm --workload redis --mode syscalls --ready-timeout 150 --guest-append "rdinit=/no-such-init"
 expect_error "workload never answers" "redis in vm never answered its readiness probe within 2 s" -- \
   measure --runtime vm --workload redis --mode syscalls --ready-timeout 2
 
