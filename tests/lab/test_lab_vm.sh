@@ -15,6 +15,12 @@ rc=0
 timeout 2400 "$lab" --timeout 2000 --out "$out" --script "$here/guest/vm_checks.sh" >/dev/null || rc=$?
 echo "--- guest checks:"
 grep -E '^(ok|FAIL|  )' "$out/hapctl.log" 2>/dev/null
+if [ "$rc" = 77 ]; then
+  # The guest's other checks passed, but its nested guest never booted to
+  # the workload: no vm run to check here. Said, not passed.
+  grep '^SKIP: ' "$out/hapctl.log" | tail -1
+  skip "$(grep '^SKIP: ' "$out/hapctl.log" | tail -1 | cut -c7-)"
+fi
 check "the guest's checks all passed (exit $rc)" test "$rc" = 0
 check "no kernel panic in the lab VM" bash -c "! grep -q 'Kernel panic' '$out/console.log'"
 
