@@ -5,7 +5,10 @@
 # measurement at a time, each tried up to three times (a nested guest
 # under TCG now and then never answers; the failed run stays in the store,
 # marked failed with its reason), with the sandbox's console tail printed
-# every minute so a stuck guest shows where it is.
+# every minute so a stuck guest shows where it is. The guest's timer is made
+# periodic (lapic=notscdeadline nohz=off highres=off, stored with each run):
+# the stalls look like a lost one-shot timer interrupt under nested SVM in
+# TCG (scripts/lab/README.md); $HAP_LAB_VM_APPEND overrides it.
 set -u
 reps=${HAP_REF_REPS:-3}
 mon() {
@@ -22,7 +25,8 @@ for w in redis nginx; do
       echo "== vm/q35 $w repetition $rep, try $try"
       ok=0
       "$HAPCTL" measure --runtime vm --platform q35 --workload "$w" --mode function_graph,syscalls,kvm --reps 1 \
-        --duration 5 --ready-timeout 180 --guest-shared-fs virtio-9p --buffer-kb 65536 && ok=1
+        --duration 5 --ready-timeout 180 --guest-shared-fs virtio-9p --buffer-kb 65536 \
+        --guest-append "${HAP_LAB_VM_APPEND-lapic=notscdeadline nohz=off highres=off}" && ok=1
       # What is measured so far reaches the host even if the lab is stopped.
       cp "$HAP_DB" /hap/out/hap.db.partial 2>/dev/null
       [ "$ok" = 1 ] && break
