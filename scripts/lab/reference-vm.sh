@@ -5,10 +5,10 @@
 # measurement at a time, each tried up to three times (a nested guest
 # under TCG now and then never answers; the failed run stays in the store,
 # marked failed with its reason), with the sandbox's console tail printed
-# every minute so a stuck guest shows where it is. The guest's timer is made
-# periodic (lapic=notscdeadline nohz=off highres=off, stored with each run):
-# the stalls look like a lost one-shot timer interrupt under nested SVM in
-# TCG (scripts/lab/README.md); $HAP_LAB_VM_APPEND overrides it.
+# every minute so a stuck guest shows where it is. The committed results were
+# measured with a periodic guest timer (lapic=notscdeadline nohz=off
+# highres=off, stored with each run), tried against the stalls, which it did
+# not stop (scripts/lab/README.md); $HAP_LAB_VM_APPEND overrides it.
 set -u
 reps=${HAP_REF_REPS:-3}
 mon() {
