@@ -164,7 +164,9 @@ std::string VmRunner::exited_why() {
     std::string why = "the guest stopped (QEMU " + describe_status(qemu_.wait_status().value_or(-1));
     if (auto q = last_line_of(opts_.state_dir + "/logs/" + id_ + ".qemu.log"); !q.empty()) why += ": " + q;
     why += ")";
-    if (auto c = last_output(); !c.empty()) why += "; guest console's last line: '" + c + "'";
+    // keep_logs() above has copied the console: read it, do not copy again.
+    if (auto c = last_line_of(opts_.state_dir + "/logs/" + id_ + ".console.log"); !c.empty())
+        why += "; guest console's last line: '" + c + "'";
     else why += "; the guest console is empty";
     return why;
 }
