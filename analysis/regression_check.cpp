@@ -2,6 +2,24 @@
 
 namespace hap {
 
+std::optional<FailOn> parse_fail_on(const std::string& s) {
+    if (s == "threshold") return FailOn::Threshold;
+    if (s == "repetitions") return FailOn::Repetitions;
+    if (s == "union") return FailOn::Union;
+    if (s == "both") return FailOn::Both;
+    return std::nullopt;
+}
+
+const char* fail_on_name(FailOn f) {
+    switch (f) {
+        case FailOn::Threshold: return "threshold";
+        case FailOn::Repetitions: return "repetitions";
+        case FailOn::Union: return "union";
+        case FailOn::Both: return "both";
+    }
+    return "?";
+}
+
 bool CheckResult::passed() const {
     if (!missing.empty()) return false;
     for (const auto& c : cells)
@@ -10,7 +28,7 @@ bool CheckResult::passed() const {
 }
 
 Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const std::vector<Cell>& candidate,
-                                       double max_increase_pct, const std::string& figure) {
+                                       double max_increase_pct, const std::string& figure, FailOn fail_on) {
     if (baseline.empty()) return Error{"the baseline has no complete runs"};
     if (candidate.empty()) return Error{"the candidate has no complete runs"};
     auto same_cell = [](const CellKey& a, const CellKey& b) {
@@ -49,11 +67,23 @@ Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const 
         v.figure = fig;
         v.before = b->stat.mean;
         v.after = c->stat.mean;
+        v.before_max = b->stat.max;
         v.n_before = b->stat.n;
         v.n_after = c->stat.n;
+        const auto bu = base.unions.find(fig), cu = match->unions.find(fig);
+        const bool have_unions = bu != base.unions.end() && cu != match->unions.end();
+        v.before_union = have_unions ? static_cast<double>(bu->second.size()) : static_cast<double>(b->union_count);
         if (b->stat.mean > 0) v.increase_pct = (c->stat.mean - b->stat.mean) / b->stat.mean * 100.0;
-        v.regression = v.increase_pct ? *v.increase_pct > max_increase_pct : c->stat.mean > 0;
-        if (auto bu = base.unions.find(fig), cu = match->unions.find(fig); bu != base.unions.end() && cu != match->unions.end()) {
+        v.beyond_threshold = v.increase_pct ? *v.increase_pct > max_increase_pct : c->stat.mean > 0;
+        v.beyond_repetitions = v.after > v.before_max;
+        v.beyond_union = v.after > v.before_union;
+        switch (fail_on) {
+            case FailOn::Threshold: v.regression = v.beyond_threshold; break;
+            case FailOn::Repetitions: v.regression = v.beyond_threshold && v.beyond_repetitions; break;
+            case FailOn::Union: v.regression = v.beyond_threshold && v.beyond_union; break;
+            case FailOn::Both: v.regression = v.beyond_threshold && v.beyond_repetitions && v.beyond_union; break;
+        }
+        if (have_unions) {
             for (const auto& n : cu->second)
                 if (!bu->second.count(n)) v.added.push_back(n);
             for (const auto& n : bu->second)

@@ -1,7 +1,16 @@
 // `hapctl check`: the kernel-upgrade gate. Cells of the baseline and the
 // candidate are matched on runtime, platform, workload and mode (the kernel
-// is what changed). A cell regresses when the candidate's mean of the checked
-// figure exceeds the baseline's by more than `max_increase_pct`.
+// is what changed). Three verdicts per cell, because the same cells measured
+// an hour apart differ by a few percent (run-to-run noise):
+//   threshold    the candidate's mean exceeds the baseline's by more than
+//                `max_increase_pct` percent;
+//   repetitions  it exceeds the baseline's largest repetition;
+//   union        it exceeds the size of the baseline's union (the distinct
+//                names of all baseline repetitions together): per run, the
+//                candidate reaches more than the baseline did in all of its
+//                runs, which differing repetitions cannot explain.
+// `FailOn` picks which of them make a cell a regression; the threshold always
+// applies (0 keeps every increase).
 #pragma once
 
 #include <optional>
@@ -12,14 +21,28 @@
 
 namespace hap {
 
+// Which verdicts make a regression (hapctl check --fail-on).
+enum class FailOn {
+    Threshold,    // the percentage alone (hap before the noise verdicts)
+    Repetitions,  // threshold and beyond the baseline's repetitions
+    Union,        // threshold and beyond the baseline's union
+    Both,         // threshold and beyond both (the default)
+};
+// "threshold", "repetitions", "union", "both"; nullopt for anything else.
+std::optional<FailOn> parse_fail_on(const std::string& s);
+const char* fail_on_name(FailOn f);
+
 struct CellVerdict {
     CellKey baseline, candidate;
     std::string figure;
-    double before = 0, after = 0;
+    double before = 0, after = 0;       // means over the repetitions
+    double before_max = 0;              // the baseline's largest repetition
+    double before_union = 0;            // distinct names over the baseline's repetitions
     std::optional<double> increase_pct;  // nullopt when the baseline mean is 0
     int n_before = 0, n_after = 0;
-    std::vector<std::string> added, removed;  // union names
-    bool regression = false;
+    std::vector<std::string> added, removed;  // union names, sorted
+    bool beyond_threshold = false, beyond_repetitions = false, beyond_union = false;
+    bool regression = false;  // by the FailOn given
 };
 
 struct CheckResult {
@@ -29,9 +52,11 @@ struct CheckResult {
 };
 
 // `figure` empty: hap_fn where functions were captured, else hap_sys.
+// For hap_cc the union is the complexity summed over the union's functions.
 // Errors: an empty side, no cell in common, or cells whose only candidate
 // counterpart has another mode.
 Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const std::vector<Cell>& candidate,
-                                       double max_increase_pct, const std::string& figure = "");
+                                       double max_increase_pct, const std::string& figure = "",
+                                       FailOn fail_on = FailOn::Threshold);
 
 }  // namespace hap

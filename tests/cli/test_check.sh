@@ -17,5 +17,18 @@ cp "$base" "$work/base.db"; cp "$cand" "$work/cand.db"   # check reads; copies k
 [ $? = 1 ] && pass || fail "+2.6% passed a 1% gate"
 grep -q "runc redis .*REGRESSION" "$work/fail.out" && pass || fail "runc not named as the regression"
 grep -q "native redis .* ok" "$work/fail.out" && pass || fail "native (+0.7%) not ok at 1%"
+# The default verdict needs growth beyond the baseline's repetitions and
+# union too: native (+0.8%, within both) is not a regression even at 0%.
+"$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" >"$work/noise.out" 2>&1
+grep -q "native redis .* ok (within noise)" "$work/noise.out" && pass || fail "native +0.8% not within noise: $(cat "$work/noise.out")"
+grep -q "runc redis (hap_fn): newly reached, [0-9]* name(s): " "$work/noise.out" && pass || fail "new names not listed"
+"$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on threshold >"$work/thr.out" 2>&1
+grep -q "native redis .*REGRESSION" "$work/thr.out" && pass || fail "--fail-on threshold at 0% let native +0.8% pass"
+"$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --max-increase 1 --format csv >"$work/check.csv" 2>&1
+[ $? = 1 ] && pass || fail "csv: exit code differs from text's"
+head -1 "$work/check.csv" | grep -q '^runtime,platform,workload,mode,figure,.*beyond_repetitions,beyond_union,regression,added,removed$' &&
+  pass || fail "csv header: $(head -1 "$work/check.csv")"
+grep -q '^runc,.*,yes,yes,yes,yes,' "$work/check.csv" && pass || fail "csv runc row: $(grep ^runc, "$work/check.csv" | cut -c1-200)"
+expect_fail 2 "--fail-on must be both, repetitions, union or threshold" -- "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on all
 expect_fail 2 "" -- "$HAPCTL" check --db "$work/cand.db" --max-increase 1
 finish

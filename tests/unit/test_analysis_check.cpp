@@ -39,8 +39,9 @@ void add_run(Store& s, const RunSpec& spec, const std::string& uuid_tag) {
 }
 
 // Three repetitions of runc and runsc on `kernel`, reaching 40 (runc) and 20
-// (runsc) functions, plus `extra` more per repetition.
-void record_set(Store& s, const std::string& kernel, int extra, const std::string& tag) {
+// (runsc) functions, plus `extra` more per repetition. runc's repetition 2
+// misses one function unless `rep2_full`.
+void record_set(Store& s, const std::string& kernel, int extra, const std::string& tag, bool rep2_full = false) {
     const std::vector<std::string> base = {
         "tcp_sendmsg", "tcp_recvmsg", "tcp_poll", "sock_poll", "ep_poll", "do_epoll_wait", "ksys_read", "vfs_read",
         "ksys_write", "vfs_write", "__fget_light", "fput", "futex_wait", "futex_wake", "schedule", "__schedule",
@@ -50,7 +51,7 @@ void record_set(Store& s, const std::string& kernel, int extra, const std::strin
         "dev_queue_xmit", "netif_rx", "__skb_datagram_iter", "skb_release_data", "sk_stream_alloc_skb",
         "security_socket_sendmsg", "apparmor_socket_sendmsg"};
     for (int rep = 1; rep <= 3; ++rep) {
-        std::vector<std::string> runc(base.begin(), base.end() - (rep == 2 ? 1 : 0));
+        std::vector<std::string> runc(base.begin(), base.end() - (rep == 2 && !rep2_full ? 1 : 0));
         std::vector<std::string> runsc(base.begin(), base.begin() + 20);
         for (int i = 0; i < extra; ++i) {
             runc.push_back("vhost_new_fn" + std::to_string(i));
@@ -108,6 +109,55 @@ TEST_CASE("check fails when the candidate kernel adds functions beyond the thres
     for (const auto& c : lenient->cells) regressions += c.regression;
     CHECK(regressions == 1);  // only runsc grew by more than 15%
     CHECK(check_regression(cells_of(*base), cells_of(*cand), 25.0)->passed());
+}
+
+TEST_CASE("check tells noise from growth: beyond the baseline's repetitions and its union", "[analysis][check]") {
+    TempDb a, b, c;
+    auto base = std::move(Store::open(a.path).value());
+    auto noise = std::move(Store::open(b.path).value());
+    auto grown = std::move(Store::open(c.path).value());
+    record_set(*base, "6.1.0-28-amd64", 0, "base");          // runc 40, 39, 40: mean 39.67, max 40, union 40
+    record_set(*noise, "6.1.0-28-amd64", 0, "noise", true);  // runc 40, 40, 40: +0.8%, nothing new
+    record_set(*grown, "6.12.9-amd64", 1, "grown");          // runc 41, 40, 41: +2.5%, one new function
+    auto runc = [](const CheckResult& r) {
+        for (const auto& v : r.cells)
+            if (v.baseline.runtime == "runc") return v;
+        FAIL("no runc cell");
+        return CellVerdict{};
+    };
+    // The percentage alone fires on noise...
+    auto by_threshold = check_regression(cells_of(*base), cells_of(*noise), 0.0, "", FailOn::Threshold);
+    REQUIRE(by_threshold.ok());
+    const CellVerdict n = runc(*by_threshold);
+    CHECK(n.before_max == 40);
+    CHECK(n.before_union == 40);
+    CHECK(n.after == Approx(40));
+    CHECK(n.beyond_threshold);
+    CHECK_FALSE(n.beyond_repetitions);
+    CHECK_FALSE(n.beyond_union);
+    CHECK(n.regression);
+    CHECK(n.added.empty());
+    // ...the default (both spreads) does not.
+    auto by_both = check_regression(cells_of(*base), cells_of(*noise), 0.0, "", FailOn::Both);
+    REQUIRE(by_both.ok());
+    CHECK(by_both->passed());
+    // Growth beyond the largest repetition and the union fails every verdict,
+    // and names what is new.
+    for (FailOn f : {FailOn::Threshold, FailOn::Repetitions, FailOn::Union, FailOn::Both}) {
+        auto r = check_regression(cells_of(*base), cells_of(*grown), 0.0, "", f);
+        REQUIRE(r.ok());
+        const CellVerdict g = runc(*r);
+        CHECK(g.beyond_repetitions);
+        CHECK(g.beyond_union);
+        CHECK(g.regression);
+        CHECK(g.added == std::vector<std::string>{"vhost_new_fn0"});
+    }
+    // The threshold still applies with the spreads: +2.5% is below 3%.
+    CHECK(check_regression(cells_of(*base), cells_of(*grown), 3.0, "", FailOn::Both)->cells.size() == 2);
+    CHECK_FALSE(runc(*check_regression(cells_of(*base), cells_of(*grown), 3.0, "", FailOn::Both)).regression);
+    CHECK(parse_fail_on("both") == FailOn::Both);
+    CHECK(parse_fail_on("union") == FailOn::Union);
+    CHECK_FALSE(parse_fail_on("all").has_value());
 }
 
 TEST_CASE("check refuses empty sets, different modes, and reports missing cells", "[analysis][check]") {
