@@ -12,7 +12,11 @@ namespace hap {
 std::string value_to_restore(const std::string& path, const std::string& read_value) {
     std::string v = trim(read_value);
     if (v == "no pid" || v.rfind("#### all functions enabled ####", 0) == 0) return "";
-    (void)path;
+    // trace_clock lists every clock and brackets the one in use: "[local] global ...".
+    if (path.size() >= 11 && path.compare(path.size() - 11, 11, "trace_clock") == 0) {
+        auto open = v.find('['), close = v.find(']');
+        if (open != std::string::npos && close != std::string::npos && close > open) return v.substr(open + 1, close - open - 1);
+    }
     return v;
 }
 

@@ -10,6 +10,15 @@ void RunAggregate::on_gap(int) { ++totals_.gaps; }
 
 void RunAggregate::on_event(const TraceEvent& ev) {
     ++totals_.events;
+    // Task bookkeeping (fork, exec, exit) is kept whenever it happened.
+    const bool adds_hits = ev.kind != EventKind::ProcessFork && ev.kind != EventKind::ProcessExec &&
+                           ev.kind != EventKind::ProcessExit && ev.kind != EventKind::FuncGraphExit;
+    if (window_ && adds_hits && !window_->contains(ev.ts)) {
+        // A vCPU found by its kvm_exit before the window is still a vCPU.
+        if (ev.kind == EventKind::KvmExit) tasks_.on_guest_exit(ev.pid);
+        ++totals_.outside_window;
+        return;
+    }
     switch (ev.kind) {
         case EventKind::SyscallEnter: add(SymbolKind::Syscall, ev.pid, ev.a); break;
         case EventKind::ProcessFork: tasks_.on_fork(ev.pid, static_cast<pid_t>(ev.a), std::string(ev.comm)); break;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "count_window.h"
 #include "flat_counter.h"
 #include "symbol_names.h"
 #include "task_table.h"
@@ -26,11 +27,15 @@ struct CaptureTotals {
     uint64_t events = 0;              // records decoded
     uint64_t interrupt_excluded = 0;  // function records in hardirq/softirq/NMI context
     uint64_t gaps = 0;                // pages that said "records were lost before me"
+    uint64_t outside_window = 0;      // records that would count but fell outside the window
 };
 
 class RunAggregate : public EventSink {
 public:
-    explicit RunAggregate(TaskTable& tasks) : tasks_(tasks) {}
+    // With a window, only records it contains are counted; fork, exec and
+    // exit records reach the task table whenever they happened. The window
+    // may open while events stream in (a signal): it is read per record.
+    explicit RunAggregate(TaskTable& tasks, const CountWindow* window = nullptr) : tasks_(tasks), window_(window) {}
     void on_event(const TraceEvent& ev) override;
     void on_gap(int cpu) override;
     bool counts_only(EventKind kind) const override { return kind == EventKind::FuncGraphExit; }
@@ -53,6 +58,7 @@ private:
     }
 
     TaskTable& tasks_;
+    const CountWindow* window_;
     FlatCounter counts_;
     CaptureTotals totals_;
 };

@@ -78,6 +78,9 @@ Status TraceSession::configure(const SessionConfig& cfg) {
     // New instances start with tracing on: turn it off before anything else,
     // or unfiltered events are recorded (TRACEFS-NOTES.md).
     if (auto st = knob("tracing_on", "0"); !st) return st;
+    // Before anything is recorded: changing the clock empties the buffers.
+    if (!cfg.trace_clock.empty())
+        if (auto st = knob("trace_clock", cfg.trace_clock); !st) return st;
     if (auto st = knob("buffer_size_kb", std::to_string(cfg.buffer_kb_per_cpu)); !st) return st;
     // 0: a reader is woken for every page, so buffers are streamed, not left to fill.
     if (auto st = knob("buffer_percent", "0"); !st) return st;

@@ -24,6 +24,9 @@ struct SessionConfig {
     std::vector<pid_t> pids;          // every thread of each is traced
     unsigned buffer_kb_per_cpu = 16384;
     std::string state_dir = "/run/hap";  // crash-recovery state (knob files)
+    // Clock of the ring-buffer timestamps; "" leaves the kernel's default
+    // ("local": cheapest, but not comparable with any clock userspace reads).
+    std::string trace_clock;
 };
 
 inline constexpr const char* kInstancePrefix = "hap_";
