@@ -96,6 +96,9 @@ CaptureResult capture_run(const CaptureRequest& req) {
     sc.modes = req.modes;
     sc.buffer_kb_per_cpu = req.buffer_kb;
     sc.state_dir = req.state_dir;
+    // A window compares record times with CLOCK_MONOTONIC read here; "local"
+    // (the default) is per-CPU sched_clock with no userspace counterpart.
+    if (req.window) sc.trace_clock = "mono";
     for (const auto& t : req.tasks) sc.pids.push_back(t.pid);
     auto session = TraceSession::open(sc);
     if (!session) throw UserError("cannot set up tracing: " + session.error().describe());
@@ -113,7 +116,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
 
     TaskTable table;
     for (const auto& t : req.tasks) seed(table, t);
-    RunAggregate aggregate(table);
+    RunAggregate aggregate(table, req.window);
 
     const auto t0 = std::chrono::steady_clock::now();
     // hapctl's own cost while it traces (reader thread included; the load
@@ -149,6 +152,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
     auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
     r.cpu_seconds = secs(ru1.ru_utime) - secs(ru0.ru_utime) + secs(ru1.ru_stime) - secs(ru0.ru_stime);
     r.peak_rss_kb = ru1.ru_maxrss;
+    r.outside_window = aggregate.totals().outside_window;
     r.outcome.settings_patch_json =
         nlohmann::json{{"tracer", {{"cpu_seconds", r.cpu_seconds},
                                    {"cpu_share", r.outcome.trace_seconds > 0 ? r.cpu_seconds / r.outcome.trace_seconds : 0.0},
@@ -160,6 +164,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
     if (recorder) {
         nlohmann::json meta = req.record_meta;
         meta["modes"] = modes_to_string(req.modes);
+        if (!sc.trace_clock.empty()) meta["trace_clock"] = sc.trace_clock;  // else the kernel's default
         meta["events"] = r.outcome.events;
         const LossCounts l = (*source)->losses();
         meta["losses"] = {{"overrun", l.overrun}, {"dropped", l.dropped}, {"commit_overrun", l.commit_overrun}};

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capture_mode.h"
+#include "count_window.h"
 #include "store.h"
 
 namespace hap {
@@ -34,6 +35,9 @@ struct CaptureRequest {
     // The measured work (load generator, the command itself). Tracing stops
     // when it returns, or throws.
     std::function<void()> while_tracing;
+    // Counts only records inside this window (run_aggregate.h); the session
+    // then stamps records with trace_clock "mono". nullptr: count everything.
+    const CountWindow* window = nullptr;
     std::string record_dir;     // "" = keep no raw capture
     nlohmann::json record_meta;  // merged into the capture's meta.json
 };
@@ -44,6 +48,7 @@ struct CaptureResult {
     // last page drained, and its peak RSS over its life (getrusage).
     double cpu_seconds = 0;
     long peak_rss_kb = 0;
+    uint64_t outside_window = 0;  // records left out by the window
 };
 
 // Throws UserError when tracing cannot be set up or read.
