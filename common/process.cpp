@@ -50,6 +50,7 @@ void reset_signals_for_exec() {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGPIPE, SIG_DFL);
+    ::signal(SIGUSR1, SIG_DFL);  // trace's window signal, ignored once its capture is over
 }
 
 std::string argv_to_string(const Argv& argv) {

@@ -72,7 +72,7 @@ private:
 Expected<ChildProcess> spawn_process(const Argv& argv, const SpawnOptions& opts = {});
 
 // For a child between fork and exec (async-signal-safe): unblock every
-// signal and restore the default actions hapctl changed (INT, TERM, PIPE).
+// signal and restore the default actions hapctl changed (INT, TERM, PIPE, USR1).
 void reset_signals_for_exec();
 
 bool process_alive(pid_t pid);
