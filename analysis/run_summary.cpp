@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "files.h"
 
 namespace hap {
@@ -24,6 +27,32 @@ std::vector<std::string> kinds_captured(const std::string& mode) {
         }
     }
     return kinds;
+}
+
+std::string window_note(const std::string& settings_json) {
+    const auto settings = nlohmann::json::parse(settings_json, nullptr, false);
+    if (!settings.is_object()) return "";
+    const auto it = settings.find("window");
+    // Runs of `measure`, and `trace` runs before windows, describe it in words.
+    if (it == settings.end() || !it->is_object()) return "";
+    const auto& w = *it;
+    auto number = [&](const char* key) -> std::optional<double> {
+        auto f = w.find(key);
+        return f != w.end() && f->is_number() ? std::optional<double>(f->get<double>()) : std::nullopt;
+    };
+    const std::string by = w.value("started_by", nlohmann::json(nullptr)).is_string() ? w["started_by"].get<std::string>() : "";
+    std::string note;
+    if (by == "signal") {
+        note = fmt::format("from SIGUSR1 at {:.1f} s", number("start_s").value_or(0));
+    } else if (by == "delay") {  // a --duration alone opens it at 0: only the length is news
+        if (number("delay_s").value_or(0) > 0)
+            note = fmt::format("from {:.1f} s", number("start_s").value_or(*number("delay_s")));
+    } else if (by.empty()) {  // not open yet (running), or never (failed)
+        if (number("delay_s").value_or(0) > 0) note = fmt::format("from {:.1f} s", *number("delay_s"));
+        else if (w.value("wait_signal", false)) note = "at SIGUSR1";
+    }
+    if (auto d = number("duration_s")) note += fmt::format("{}for {:.1f} s", note.empty() ? "" : " ", *d);
+    return note;
 }
 
 Expected<std::vector<RunSummary>> summarize_runs(Store& store, const RunFilter& filter) {

@@ -32,6 +32,11 @@ std::set<std::string> roles_present(const std::vector<StoredTask>& tasks);
 // Which symbol kinds a mode string ("syscalls,kvm") captures.
 std::vector<std::string> kinds_captured(const std::string& mode);
 
+// The counting window of a `hapctl trace` run (settings "window"), short:
+// "from 2.0 s", "from SIGUSR1 at 3.1 s for 5.0 s", "at SIGUSR1" (not open
+// yet, or never). "" for a run counted whole, and for runs of other commands.
+std::string window_note(const std::string& settings_json);
+
 Expected<std::vector<RunSummary>> summarize_runs(Store& store, const RunFilter& filter);
 
 }  // namespace hap

@@ -1,6 +1,7 @@
 // hapctl report: the HAP figures per cell (runtime x platform x workload x
 // kernel x mode) over the complete runs: n, mean, sd, min, max, 95% CI, union.
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 #include "files.h"
 #include "open_store.h"
 #include "options.h"
+#include "run_summary.h"
 #include "text_table.h"
 
 namespace hap::cli {
@@ -107,6 +109,22 @@ int cmd_report(const std::vector<std::string>& args) {
     if (any_not_applicable)
         std::cout << "a figure missing from a cell does not apply to it (e.g. backend: the sandbox has no backend task), or its mode "
                      "did not capture it; 0 means measured and nothing reached\n";
+    // `trace` runs counted in a window (--delay, --duration, SIGUSR1) say so:
+    // their figures leave the command's start-up or end out. The cell key
+    // does not include the window, so mixed windows are named too.
+    for (const auto& c : *cells) {
+        RunFilter ids;
+        ids.ids = c.run_ids;
+        auto runs = store->runs(ids);
+        if (!runs) throw UserError(runs.error().describe());
+        std::set<std::string> notes;
+        for (const auto& r : *runs) notes.insert(window_note(r.settings_json));
+        if (notes.size() == 1 && notes.begin()->empty()) continue;
+        std::string joined_notes;
+        for (const auto& n : notes) joined_notes += (joined_notes.empty() ? "" : "; ") + (n.empty() ? "whole run" : n);
+        std::cout << fmt::format("{}: {} {}\n", c.key.label(), notes.size() == 1 ? "window" : "windows differ across its runs:",
+                                 joined_notes);
+    }
     for (const auto& name : split(list, ',')) {
         if (trim(name).empty()) continue;
         for (const auto& c : *cells) {
