@@ -35,6 +35,23 @@ std::string last_line_of(const std::string& path) {
     return trim(s);
 }
 
+// The last line of a log that starts with `prefix` (console lines may carry
+// kernel messages after it), without the \r; "" when there is none.
+std::string last_line_starting(const std::string& path, const std::string& prefix) {
+    auto text = read_file(path);
+    if (!text) return "";
+    std::string found;
+    size_t pos = 0;
+    while (pos < text->size()) {
+        size_t nl = text->find('\n', pos);
+        if (nl == std::string::npos) nl = text->size();
+        std::string line = trim(text->substr(pos, nl - pos));
+        if (line.rfind(prefix, 0) == 0) found = line;
+        pos = nl + 1;
+    }
+    return found;
+}
+
 std::string describe_status(int status) {
     if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
@@ -165,7 +182,13 @@ std::string VmRunner::exited_why() {
     if (auto q = last_line_of(opts_.state_dir + "/logs/" + id_ + ".qemu.log"); !q.empty()) why += ": " + q;
     why += ")";
     // keep_logs() above has copied the console: read it, do not copy again.
-    if (auto c = last_line_of(opts_.state_dir + "/logs/" + id_ + ".console.log"); !c.empty())
+    const std::string console = opts_.state_dir + "/logs/" + id_ + ".console.log";
+    // hap's guest init says why it gave up (scripts/vm/guest-init) before the
+    // kernel's own reboot messages, which would otherwise be the last line.
+    if (auto said = last_line_starting(console, "hap-vm: ");
+        said.rfind("hap-vm: FAILED: ", 0) == 0 || said.rfind("hap-vm: workload exited", 0) == 0)
+        why += "; the guest's init said '" + said.substr(8) + "'";
+    if (auto c = last_line_of(console); !c.empty())
         why += "; guest console's last line: '" + c + "'";
     else why += "; the guest console is empty";
     return why;
