@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Lab test: the vm runtime under nested KVM (scripts/lab/run --script). One
-# lab boot runs tests/lab/guest/vm_checks.sh: a q35 guest measured end to
-# end (function_graph + syscalls + kvm), the bad-input cases, and kill -9 of
-# hapctl. Back on the host, the store is read with sqlite3: the vm run has
-# vmm, vcpu and backend functions, named exit reasons and a throughput.
+# lab boot runs tests/lab/guest/vm_checks.sh: a q35 and a microvm guest
+# measured end to end (function_graph + syscalls + kvm), the bad-input
+# cases, and kill -9 of hapctl. Back on the host, the store is read with
+# sqlite3: each run has its roles' functions, named exit reasons and a
+# throughput.
 # Exit 77 (SKIP) when the lab cannot run here. About 10 minutes under TCG.
 set -uo pipefail
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,28 +29,42 @@ check "the guest's checks all passed (exit $rc)" test "$rc" = 0
 check "no kernel panic in the lab VM" bash -c "! grep -q 'Kernel panic' '$out/console.log'"
 
 q() { sqlite3 "$out/hap.db" "$1" 2>/dev/null; }
-run=$(q "select id from runs where runtime='vm' and status='complete' order by id limit 1")
-check "a complete vm run came back" test -n "$run"
+fn_role() { q "select count(distinct s.normalized) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$1 and s.kind='function' and h.role='$2'"; }
+run=$(q "select id from runs where runtime='vm' and platform='q35' and status='complete' order by id limit 1")
+check "a complete q35 run came back" test -n "$run"
 if [ -n "$run" ]; then
-  fn_role() { q "select count(distinct s.normalized) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and s.kind='function' and h.role='$1'"; }
   for role in vcpu backend; do
-    n=$(fn_role "$role")
-    check "HAP_fn:$role > 0 ($n)" test "${n:-0}" -gt 0
+    n=$(fn_role "$run" "$role")
+    check "q35: HAP_fn:$role > 0 ($n)" test "${n:-0}" -gt 0
   done
   # QEMU's main loop may sleep through a few seconds of load (vhost-net
-  # carries the packets, the 9p root is idle): its threads must be found and
-  # stored as vmm, but a window without a vmm function is a true result.
-  check "vmm threads stored ($(q "select group_concat(comm) from run_tasks where run_id=$run and role='vmm'")); HAP_fn:vmm $(fn_role vmm)" \
+  # carries the packets, virtiofsd serves the root): its threads must be
+  # found and stored as vmm, but a window without a vmm function is a true result.
+  check "q35: vmm threads stored ($(q "select group_concat(comm) from run_tasks where run_id=$run and role='vmm'")); HAP_fn:vmm $(fn_role "$run" vmm)" \
     test "$(q "select count(*) from run_tasks where run_id=$run and role='vmm'")" -gt 0
-  check "platform q35 stored" test "$(q "select platform from runs where id=$run")" = q35
-  check "no events lost" test "$(q "select lost_events from runs where id=$run")" = 0
-  check "throughput recorded" test "$(q "select throughput > 0 from runs where id=$run")" = 1
+  check "q35: no events lost" test "$(q "select lost_events from runs where id=$run")" = 0
+  check "q35: throughput recorded" test "$(q "select throughput > 0 from runs where id=$run")" = 1
   exits=$(q "select group_concat(distinct s.raw) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and s.kind='exit_reason'")
-  check "exit reasons are named ($exits)" bash -c "[[ '$exits' == *svm:* ]]"
+  check "q35: exit reasons are named ($exits)" bash -c "[[ '$exits' == *svm:* ]]"
   vhost=$(q "select count(*) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and h.role='backend' and s.normalized like 'vhost%'")
-  check "vhost functions under backend ($vhost)" test "${vhost:-0}" -gt 0
+  check "q35: vhost functions under backend ($vhost)" test "${vhost:-0}" -gt 0
   settings=$(q "select settings from runs where id=$run")
-  check "the guest's settings are stored" bash -c "[[ '$settings' == *'\"vhost_net\":true'* && '$settings' == *guest_kernel* ]]"
+  check "q35: the guest's settings are stored (virtio-fs root, vhost-net)" \
+    bash -c "[[ '$settings' == *'\"vhost_net\":true'* && '$settings' == *guest_kernel* && '$settings' == *'\"root_sharing\":\"virtiofs\"'* ]]"
+  check "q35: virtiofsd stored as backend" test "$(q "select count(*) from run_tasks where run_id=$run and role='backend' and comm like 'virtiofsd%'")" -gt 0
+fi
+mrun=$(q "select id from runs where runtime='vm' and platform='microvm' and status='complete' order by id limit 1")
+check "a complete microvm run came back" test -n "$mrun"
+if [ -n "$mrun" ]; then
+  # Firecracker's shape: virtio-net is emulated in the VMM (no vhost), so the
+  # VMM does the packet work and there is no backend task.
+  for role in vcpu vmm; do
+    n=$(fn_role "$mrun" "$role")
+    check "microvm: HAP_fn:$role > 0 ($n)" test "${n:-0}" -gt 0
+  done
+  check "microvm: no backend task" test "$(q "select count(*) from run_tasks where run_id=$mrun and role='backend'")" = 0
+  check "microvm: no events lost" test "$(q "select lost_events from runs where id=$mrun")" = 0
+  check "microvm: throughput recorded" test "$(q "select throughput > 0 from runs where id=$mrun")" = 1
 fi
 for case in "guest kernel /nonexistent" "no modules for guest kernel" "the guest stopped" "never answered its readiness probe"; do
   check "stored failed: $case" test "$(q "select count(*) from runs where runtime='vm' and status='failed' and reason like '%$case%'")" -ge 1
