@@ -10,6 +10,7 @@
 #include "files.h"
 #include "kvm_guests.h"
 #include "oci_spec.h"
+#include "program_version.h"
 #include "procfs.h"
 #include "sandbox_task_list.h"
 
@@ -21,8 +22,9 @@ std::atomic<int> g_seq{0};
 std::string oci_state_root(const std::string& state_dir) { return state_dir + "/oci"; }
 
 std::vector<std::string> gvisor_netns_check_mask() {
-    // runsc before mid-2023 takes a namespace where rmem_default is visible for
-    // the host's root namespace and refuses to scrape its interfaces; since
+    // runsc (Debian's 2022-12 and 2024-07 both) takes a namespace where
+    // rmem_default is visible for the host's root namespace and refuses to
+    // scrape its interfaces (gVisor #10704); since
     // Linux 6.x (per-netns net.core sysctls) that file is visible in every
     // namespace. Hiding the directory from `runsc run` alone restores the
     // intended answer; the sandbox still sees only the namespace hap made.
@@ -35,20 +37,41 @@ std::string OciRunner::container_prefix() { return "hap-" + std::to_string(::get
 
 OciRunner::OciRunner(const RunnerOptions& opts, const Workload& workload, std::string binary)
     : opts_(opts), workload_(workload), runtime_(opts.runtime), binary_(std::move(binary)), platform_(opts.platform) {
-    if (is_gvisor() && platform_.empty()) platform_ = "ptrace";
-    if (!is_gvisor() && !platform_.empty())
-        throw UserError("--platform is for gVisor (runsc) only, not " + runtime_, "drop --platform", kExitUsage);
-    if (is_gvisor() && platform_ == "kvm") {
+    if (!is_gvisor()) {
+        if (!platform_.empty())
+            throw UserError("--platform is for gVisor (runsc) only, not " + runtime_, "drop --platform", kExitUsage);
+        version_ = program_version({binary_, "--version"});
+        return;
+    }
+    // The binary says which platforms it has and which it runs by default
+    // (systrap since 2023, ptrace before): a run without --platform measures
+    // what a user of this runsc gets.
+    runsc_ = read_runsc_info(binary_);
+    version_ = runsc_.version;
+    if (platform_.empty()) platform_ = runsc_.default_platform;
+    if (!runsc_.has(platform_))
+        throw UserError("this runsc (" + binary_ + ", " + runsc_.version + ") has no platform '" + platform_ + "'",
+                        "its platforms: " + runsc_.platform_list() + " (default " + runsc_.default_platform + ")",
+                        kExitUsage);
+    if (platform_ == "kvm") {
         // gVisor's kvm platform runs the sandbox as a KVM guest, and needs
         // more of that guest's CPU than a plain guest does (kvm_guests.h).
         KvmVerdict kvm = gvisor_kvm_usable();
         if (!kvm.usable)
             throw UserError("gVisor's kvm platform cannot run here: " + kvm.why,
-                            "use --platform ptrace; the kvm platform needs KVM on hardware, or a nested KVM that "
-                            "passes these checks (hapctl doctor)");
+                            "use --platform " + runsc_.default_platform +
+                                "; the kvm platform needs KVM on hardware, or a nested KVM that "
+                                "passes these checks (hapctl doctor)");
     }
-    if (is_gvisor() && platform_ != "ptrace" && platform_ != "kvm")
-        throw UserError("unknown gVisor platform '" + platform_ + "'", "this runsc has ptrace and kvm", kExitUsage);
+}
+
+nlohmann::json OciRunner::settings() const {
+    nlohmann::json j = {{"runtime_binary", binary_}, {"versions", {{runtime_, version_}}}};
+    if (is_gvisor()) {
+        j["platform_default"] = runsc_.default_platform;
+        j["platforms"] = runsc_.platforms;
+    }
+    return j;
 }
 
 std::string OciRunner::network() const {
@@ -106,13 +129,15 @@ void OciRunner::launch() {
     int status = child->wait_status().value_or(-1);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         auto text = read_file(log);
-        std::string last = text ? trim(*text) : "";
-        if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
+        // runsc logs glog lines ("W1130 03:32:26.54 9347 main.go:1] ..."):
+        // its last error line without that prefix is the one-line reason.
+        std::string last = text ? runsc_error_line(*text) : "";
         // The state directory goes with teardown; the log is kept for the user.
         const std::string kept = opts_.state_dir + "/logs/" + id_ + ".log";
         (void)make_dirs(opts_.state_dir + "/logs");
         ::rename(log.c_str(), kept.c_str());
-        throw UserError(runtime_ + " failed to start the " + workload_.name() + " container: " + last, "full log: " + kept);
+        const std::string what = is_gvisor() ? "runsc (platform " + platform_ + ")" : runtime_;
+        throw UserError(what + " failed to start the " + workload_.name() + " container: " + last, "full log: " + kept);
     }
     auto st = run_command(runtime_argv({"state", id_}));
     if (!st || !st->succeeded()) throw UserError(runtime_ + " state " + id_ + " failed: " + (st ? st->summary() : ""));

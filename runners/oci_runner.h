@@ -6,6 +6,7 @@
 
 #include "image_store.h"
 #include "netns_link.h"
+#include "runsc_info.h"
 #include "runner.h"
 
 namespace hap {
@@ -19,6 +20,9 @@ public:
     std::string platform() const override { return platform_; }
     std::string network() const override;
     std::string image() const override { return image_.dir.empty() ? "" : "rootfs:" + image_.key.substr(0, 12); }
+    // {"runtime_binary": path, "versions": {"runsc": "0.0~20240729.0"}} and,
+    // for gVisor, the binary's default platform and all it has.
+    nlohmann::json settings() const override;
 
     void prepare() override;
     void launch() override;
@@ -35,7 +39,8 @@ private:
 
     RunnerOptions opts_;
     const Workload& workload_;
-    std::string runtime_, binary_, platform_;
+    std::string runtime_, binary_, platform_, version_;
+    RunscInfo runsc_;  // gVisor only
     RootfsImage image_;
     std::string id_, bundle_dir_, root_dir_;
     std::unique_ptr<NetnsLink> link_;

@@ -217,6 +217,7 @@ nlohmann::json VmRunner::settings() const {
     j["guest_initramfs"] = initramfs_.substr(initramfs_.rfind('/') + 1);
     j["guest_append"] = opts_.vm.append;
     j["qemu"] = qemu_version_;
+    j["versions"] = {{"qemu", qemu_version_}};  // the key every runner stores its programs' versions under
     if (!machine_extra_.empty()) j["machine_extra"] = machine_extra_;
     if (!virtiofsd_bin_.empty()) j["virtiofsd"] = virtiofsd_bin_;
     return j;
