@@ -9,6 +9,7 @@
 #include "files.h"
 #include "leftovers.h"
 #include "procfs.h"
+#include "program_version.h"
 #include "sandbox_task_list.h"
 
 namespace hap {
@@ -38,14 +39,18 @@ DockerRunner::DockerRunner(const RunnerOptions& opts, const Workload& workload)
     if (auto colon = opts.runtime.find(':'); colon != std::string::npos) engine_runtime_ = opts.runtime.substr(colon + 1);
     if (!find_program("docker")) throw UserError("docker client not found", "install docker.io (scripts/setup does)");
     if (is_gvisor()) {
-        // The engine runs runsc with its default platform; hap's private
-        // dockerd registers it without --platform (ptrace on this runsc).
-        if (platform_.empty()) platform_ = "ptrace";
-        if (platform_ != "ptrace")
-            throw UserError("--platform " + platform_ + " is not passed through Docker here (docker:runsc runs ptrace)",
-                            "use --runtime runsc --platform " + platform_, kExitUsage);
-        if (!find_program("runsc"))
+        // The engine runs runsc with the binary's own default platform (hap's
+        // private dockerd registers it without --platform): systrap for
+        // runsc since 2023, ptrace before.
+        auto runsc = find_program("runsc");
+        if (!runsc)
             throw UserError("runsc is not installed (not found in PATH)", "install it with scripts/setup (Debian package runsc)");
+        runsc_ = read_runsc_info(*runsc);
+        if (platform_.empty()) platform_ = runsc_.default_platform;
+        if (platform_ != runsc_.default_platform)
+            throw UserError("--platform " + platform_ + " is not passed through Docker here (docker:runsc runs this runsc's default, " +
+                                runsc_.default_platform + ")",
+                            "use --runtime runsc --platform " + platform_, kExitUsage);
         if (host_.empty() && !PrivateDockerd::runsc_runtime_path())
             throw UserError("cannot register runsc with the private dockerd: " + scripts_dir() +
                                 "/docker/runsc-netns-mask is missing",
@@ -91,6 +96,16 @@ void DockerRunner::prepare() {
         dockerd_->start();
         host_ = dockerd_->host();
     }
+    // The engine's own account of its parts (Engine, containerd, runc,
+    // docker-init), one "name version" a line: the user's engine or ours.
+    RunOptions vo;
+    vo.timeout = std::chrono::seconds(20);
+    if (auto v = run_command(docker({"version", "--format", "{{range .Server.Components}}{{.Name}}\t{{.Version}}\n{{end}}"}), vo);
+        v && v->succeeded())
+        for (const auto& line : split(trim(v->out), '\n'))
+            if (auto tab = line.find('\t'); tab != std::string::npos)
+                versions_[line.substr(0, tab) == "Engine" ? "docker" : line.substr(0, tab)] = line.substr(tab + 1);
+    if (is_gvisor()) versions_["runsc"] = runsc_.version;
     image_tag_ = "hap/" + workload_.name() + ":" + img.key.substr(0, 12);
     RunOptions o;
     auto have = run_command(docker({"image", "inspect", "--format", "{{.Id}}", image_tag_}), o);
@@ -150,6 +165,15 @@ void DockerRunner::launch() {
     if (!ran.empty() && ran != platform_)
         throw UserError("the engine's runsc runs platform " + ran + ", not " + platform_ + " as recorded",
                         "register runsc with the engine without --platform, or measure --runtime runsc --platform " + ran);
+}
+
+nlohmann::json DockerRunner::settings() const {
+    nlohmann::json j = {{"versions", versions_}};
+    if (is_gvisor()) {
+        j["platform_default"] = runsc_.default_platform;
+        j["runsc_binary"] = runsc_.binary;
+    }
+    return j;
 }
 
 Endpoint DockerRunner::endpoint() const { return endpoint_through(link_.get(), workload_.port()); }

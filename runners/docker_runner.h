@@ -11,12 +11,14 @@
 // container:HOLDER), the "pause container" of Kubernetes pods.
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "image_store.h"
 #include "netns_link.h"
 #include "private_dockerd.h"
 #include "runner.h"
+#include "runsc_info.h"
 
 namespace hap {
 
@@ -31,6 +33,10 @@ public:
         return is_gvisor() ? "sandbox (gVisor netstack) via veth, netns of a holder container" : "none + veth (hap netns)";
     }
     std::string image() const override { return image_tag_; }
+    // {"versions": {"docker", "containerd", "runc", "docker-init", "runsc"}}
+    // as the engine reports them (known after prepare()), and for
+    // docker:runsc the binary's default platform.
+    nlohmann::json settings() const override;
 
     void prepare() override;
     void launch() override;
@@ -53,6 +59,8 @@ private:
     const Workload& workload_;
     std::string engine_runtime_, platform_, host_, image_tag_, name_, id_;
     std::string holder_name_, holder_id_;  // docker:runsc only
+    RunscInfo runsc_;                      // docker:runsc only
+    std::map<std::string, std::string> versions_;
     std::unique_ptr<PrivateDockerd> dockerd_;
     std::unique_ptr<NetnsLink> link_;
     pid_t init_pid_ = 0;  // runc: the container's init; runsc: the sandbox (runsc boot)
