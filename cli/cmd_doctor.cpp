@@ -17,6 +17,7 @@
 #include "vm_runner.h"
 #include "oci_runner.h"
 #include "oci_spec.h"
+#include "runsc_info.h"
 #include "options.h"
 #include "process.h"
 #include "text_table.h"
@@ -82,8 +83,8 @@ Check probe_runtime_start(const std::string& rt, const std::string& bin, const s
     (void)write_file(base + "/bundle/config.json", make_oci_spec(p).dump());
     Argv argv = {bin, "--root", base + "/root"};
     if (rt == "runsc") {
+        // The binary's own default platform: what a user of this runsc gets.
         argv.push_back("--network=none");
-        argv.push_back("--platform=ptrace");
     }
     for (const char* a : {"run", "--bundle"}) argv.push_back(a);
     argv.push_back(base + "/bundle");
@@ -100,6 +101,43 @@ Check probe_runtime_start(const std::string& rt, const std::string& bin, const s
         c.detail = "started a container (/bin/true, exit 0)";
     }
     return c;
+}
+
+// One line per platform the runsc binary names (`runsc help platforms`):
+// runs, or why not. kvm is probed only where the KVM checks pass (on a KVM
+// that cannot run guests gVisor spins instead of failing); the others by
+// `runsc do /bin/true`, unless `start` is false (no root, --no-start).
+std::vector<Check> probe_runsc_platforms(const std::string& bin, const std::string& state_dir, bool start) {
+    RunscInfo info;
+    try {
+        info = read_runsc_info(bin);
+    } catch (const UserError& e) {
+        return {{"runtime", "runsc platforms", "no", e.what()}};
+    }
+    std::vector<Check> out;
+    for (const auto& p : info.platforms) {
+        Check c{"runtime", "runsc --platform=" + p, "ok", p == info.default_platform ? "the binary's default; " : ""};
+        if (p == "kvm") {
+            const KvmVerdict kvm = kvm_guests_usable();
+            const KvmVerdict gk = kvm.usable ? gvisor_kvm_usable() : KvmVerdict{};
+            if (!kvm.usable || !gk.usable) {
+                c.status = "no";
+                c.detail += "cannot run here: " + (kvm.usable ? gk.why : "KVM guests do not run: " + kvm.why);
+                out.push_back(c);
+                continue;
+            }
+        }
+        if (!start) {
+            c.detail += "not tried (needs root; --no-start)";
+        } else if (RunscPlatformProbe pr = probe_runsc_platform(bin, p, state_dir, std::chrono::seconds(15)); pr.runs) {
+            c.detail += "runs here (runsc do /bin/true, exit 0)";
+        } else {
+            c.status = "no";
+            c.detail += "cannot run here: " + pr.why;
+        }
+        out.push_back(c);
+    }
+    return out;
 }
 
 }  // namespace
@@ -159,13 +197,8 @@ int cmd_doctor(const std::vector<std::string>& args) {
         c.detail = ver + "; " + c.detail;
         checks.push_back(c);
     }
-    if (find_program("runsc")) {
-        const bool kvm_runs = kvm_guests_usable().usable;
-        const KvmVerdict gk = kvm_runs ? gvisor_kvm_usable() : KvmVerdict{};
-        checks.push_back({"runtime", "runsc --platform", "ok",
-                          gk.usable   ? "ptrace and kvm usable"
-                          : kvm_runs ? "ptrace usable; kvm not: " + gk.why
-                                     : "ptrace usable; kvm not here (see /dev/kvm above)"});
+    if (auto runsc = find_program("runsc")) {
+        for (const auto& c : probe_runsc_platforms(*runsc, state_dir, root && !no_start)) checks.push_back(c);
     }
 
     checks.push_back(probe_vm_runtime());
