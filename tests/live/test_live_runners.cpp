@@ -11,19 +11,19 @@
 #include "live_support.h"
 #include "process.h"
 #include "procfs.h"
+#include "runsc_info.h"
 #include "store.h"
 
 using namespace hap;
 
 namespace {
 
-
-
-MeasureResult measure(const std::string& runtime, const std::string& db) {
+MeasureResult measure(const std::string& runtime, const std::string& db, const std::string& platform = "") {
     for (const char* tool : {"redis-benchmark", "debootstrap", "ip"})
         if (!find_program(tool)) live::skip(std::string(tool) + " is not installed (scripts/setup)");
     MeasureRequest req;
     req.runtime = runtime;
+    req.platform = platform;
     req.workload = "redis";
     req.mode_spec = "syscalls";
     req.reps = 1;
@@ -63,15 +63,65 @@ TEST_CASE("live: redis under runc is measured and stored", "[live][runner][runc]
     live::check_nothing_left();
 }
 
-TEST_CASE("live: redis under gVisor (runsc, ptrace, own netstack) is measured and stored", "[live][runner][runsc]") {
-    if (!find_program("runsc")) live::skip("runsc is not installed");
+namespace {
+// The runsc in PATH, read as hap reads it; skips where there is none.
+RunscInfo runsc_or_skip() {
+    auto bin = find_program("runsc");
+    if (!bin) live::skip("runsc is not installed");
+    return read_runsc_info(*bin);
+}
+
+// The stored settings of the only run in `db` carry the runsc version and
+// the binary's default platform.
+void check_runsc_settings(const std::string& db, const RunscInfo& info) {
+    auto store = Store::open(db);
+    REQUIRE(store.ok());
+    auto runs = (*store)->runs();
+    REQUIRE(runs->size() == 1);
+    auto j = nlohmann::json::parse(runs->at(0).settings_json);
+    INFO(runs->at(0).settings_json);
+    CHECK(j["sandbox"]["versions"]["runsc"] == info.version);
+    CHECK(j["sandbox"]["platform_default"] == info.default_platform);
+}
+
+// One platform of gVisor, measured: skips, saying why, where this runsc
+// does not have it or it does not start here.
+void measure_runsc_platform(const std::string& platform) {
+    RunscInfo info = runsc_or_skip();
+    if (!info.has(platform))
+        live::skip("this runsc (" + info.version + ") has no " + platform + " platform; it has " + info.platform_list());
+    RunscPlatformProbe probe = probe_runsc_platform(info.binary, platform, "/run/hap", std::chrono::seconds(15));
+    if (!probe.runs) live::skip("runsc --platform=" + platform + " cannot run here: " + probe.why);
+    auto db = live::db_path("runsc_" + platform);
+    auto r = measure("runsc", db, platform);
+    check_complete(r, db);
+    CHECK(r.platform == platform);
+    // The sentry and gofer work for the sandbox: the runtime role is not empty.
+    CHECK(r.reps[0].syscalls_by_role["runtime"] > 0);
+    check_runsc_settings(db, info);
+    live::check_nothing_left();
+}
+}  // namespace
+
+TEST_CASE("live: redis under gVisor (runsc, the binary's default platform, own netstack) is measured and stored",
+          "[live][runner][runsc]") {
+    RunscInfo info = runsc_or_skip();
     auto db = live::db_path("runsc");
     auto r = measure("runsc", db);
     check_complete(r, db);
-    // The sentry and gofer work for the sandbox: the runtime role is not empty.
     CHECK(r.reps[0].syscalls_by_role["runtime"] > 0);
-    CHECK(r.platform == "ptrace");
+    // No --platform: the binary's own default (systrap since 2023, ptrace before).
+    CHECK(r.platform == info.default_platform);
+    check_runsc_settings(db, info);
     live::check_nothing_left();
+}
+
+TEST_CASE("live: redis under gVisor's systrap platform is measured and stored", "[live][runner][runsc_systrap]") {
+    measure_runsc_platform("systrap");
+}
+
+TEST_CASE("live: redis under gVisor's ptrace platform is measured and stored", "[live][runner][runsc_ptrace]") {
+    measure_runsc_platform("ptrace");
 }
 
 TEST_CASE("live: redis under Docker (private dockerd, runc) is measured and stored", "[live][runner][docker]") {
@@ -105,7 +155,8 @@ TEST_CASE("live: redis under gVisor through Docker (docker:runsc, own netstack) 
     auto r = measure("docker:runsc", db);
     check_complete(r, db);
     CHECK(r.runtime == "docker:runsc");
-    CHECK(r.platform == "ptrace");
+    // The engine runs runsc without --platform: the binary's default.
+    CHECK(r.platform == read_runsc_info(*find_program("runsc")).default_platform);
     // The sentry and gofer (and the shim) are the runtime role, as under the OCI runner.
     CHECK(r.reps[0].syscalls_by_role["runtime"] > 0);
     live::check_nothing_left();
