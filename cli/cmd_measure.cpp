@@ -73,7 +73,8 @@ int cmd_measure(const std::vector<std::string>& args) {
         ("runtime,r", po::value(&req.runtime)->required(), runtimes.c_str())
         ("workload,w", po::value(&req.workload)->required(), workloads.c_str())
         ("platform", po::value(&req.platform),
-         "gVisor platform: ptrace (default), kvm, or systrap where runsc has it; vm: q35 (default) or microvm")
+         "gVisor platform: one the runsc binary names (default: the binary's own, systrap on runsc 2024; hapctl "
+         "doctor lists them); vm: q35 (default) or microvm")
         ("mode,m", po::value(&req.mode_spec)->default_value("auto"),
          "capture modes: auto, or a comma list of syscalls, kvm, function, function_graph")
         ("reps,n", po::value(&req.reps)->default_value(1), "repetitions (a fresh sandbox each)")
