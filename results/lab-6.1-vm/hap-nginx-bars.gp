@@ -11,7 +11,7 @@ set yrange [0:*]
 set offsets 0, 0, graph 0.12, 0
 set xtics nomirror
 set ylabel "hap_fn"
-plot for [i=0:2] "hap-nginx-bars.dat" using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnheader(2+3*i)
+plot for [i=0:4] "hap-nginx-bars.dat" using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnheader(2+3*i)
 set terminal svg size 1100,600 font "sans,11" noenhanced dynamic
 set output "hap-nginx-bars.svg"
 replot
