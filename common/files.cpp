@@ -47,6 +47,17 @@ Status write_fd_all(int fd, const std::string& path, const std::string& data) {
             ::close(fd);
             return e;
         }
+        if (n == 0) {
+            // A tracefs file may take the value and leave the separator:
+            // Linux 5.10's set_event_pid returns 0 for a lone "\n", and
+            // writing it again (synchronize_rcu each time) looped for ever.
+            // Nothing left but whitespace is done; anything else is an error.
+            if (data.find_first_not_of(" \t\n", done) == std::string::npos) break;
+            ::close(fd);
+            return Error{"cannot write " + path + ": the kernel took " + std::to_string(done) + " of " +
+                             std::to_string(data.size()) + " bytes and then nothing",
+                         0};
+        }
         done += static_cast<size_t>(n);
     }
     if (::close(fd) != 0) return errno_error("cannot write " + path);
