@@ -78,6 +78,11 @@ void Kallsyms::index() {
         const char t = *q++;
         if (t != 't' && t != 'T' && t != 'w' && t != 'W') continue;
         if (!blanks() || q >= nl) continue;  // the type is one letter, then the name
+        // CONFIG_CALL_PADDING (Debian's 6.12) gives every function a
+        // `__pfx_NAME` over the 16 bytes of padding before it, FineIBT a
+        // `__cfi_NAME`: never code a record is reached in, never a name to
+        // count. Left out, an address in the padding names the function before.
+        if ((nl - q > 6 && std::string_view(q, 6) == "__pfx_") || (nl - q > 6 && std::string_view(q, 6) == "__cfi_")) continue;
         k.syms_.push_back(Sym{a, static_cast<uint32_t>(q - base)});
     }
     // Of several names at one address, lookup keeps the first listed:

@@ -15,7 +15,8 @@ namespace hap {
 
 class Kallsyms {
 public:
-    // Keeps text symbols (t/T/w/W) only; lines it cannot read are skipped.
+    // Keeps text symbols (t/T/w/W) only, without the `__pfx_` / `__cfi_`
+    // padding symbols of 6.x kernels; lines it cannot read are skipped.
     static Kallsyms parse(std::string text);
     // A kallsyms file (a capture's copy), mapped rather than read: replays
     // start with it, and it is megabytes of which a few thousand names are used.
