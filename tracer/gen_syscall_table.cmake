@@ -1,8 +1,14 @@
-# "#define __NR_read 0" -> "{0, "read"},"
-file(STRINGS ${IN} lines REGEX "^#define __NR_[a-z0-9_]+ [0-9]+")
+# One uapi unistd header -> initialiser rows of a {number, name} table:
+#   "#define __NR_read 0"                        -> {0, "read"},     (unistd_64.h, unistd_32.h)
+#   "#define __NR_read (__X32_SYSCALL_BIT + 0)"  -> {0, "read"},     (unistd_x32.h: the bit is the caller's)
+file(STRINGS ${IN} lines REGEX "^#define __NR_[a-z0-9_]+ (\\(__X32_SYSCALL_BIT \\+ )?[0-9]+")
 set(body "")
 foreach(line IN LISTS lines)
-  string(REGEX REPLACE "^#define __NR_([a-z0-9_]+) ([0-9]+).*" "{\\2, \"\\1\"}," entry "${line}")
+  string(REGEX REPLACE "^#define __NR_([a-z0-9_]+) (\\(__X32_SYSCALL_BIT \\+ )?([0-9]+).*" "{\\3, \"\\1\"}," entry "${line}")
   string(APPEND body "${entry}\n")
 endforeach()
+list(LENGTH lines n)
+if(n LESS 100)
+  message(FATAL_ERROR "${IN}: only ${n} syscall numbers; is it a unistd header of linux-libc-dev?")
+endif()
 file(WRITE ${OUT} "${body}")

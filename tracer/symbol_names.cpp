@@ -3,18 +3,9 @@
 #include <regex>
 #include <unordered_map>
 
+#include "syscall_abi.h"
+
 namespace hap {
-namespace {
-
-const std::unordered_map<int64_t, const char*>& syscall_table() {
-    static const std::unordered_map<int64_t, const char*> table = {
-#include "syscall_table.inc"
-    };
-    return table;
-}
-
-}  // namespace
-
 const char* symbol_kind_name(SymbolKind k) {
     switch (k) {
         case SymbolKind::Function: return "function";
@@ -27,10 +18,7 @@ const char* symbol_kind_name(SymbolKind k) {
     return "?";
 }
 
-std::string syscall_name(int64_t nr) {
-    auto it = syscall_table().find(nr);
-    return it != syscall_table().end() ? it->second : "syscall_" + std::to_string(nr);
-}
+std::string syscall_name(int64_t nr) { return syscall_name(SyscallAbi::X86_64, nr); }
 
 std::string hypercall_name(int64_t nr) {
     // include/uapi/linux/kvm_para.h

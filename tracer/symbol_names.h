@@ -11,7 +11,7 @@ namespace hap {
 enum class SymbolKind : uint8_t { Function, Syscall, Hypercall, ExitReason, Pio, Mmio };
 const char* symbol_kind_name(SymbolKind k);
 
-// x86_64 syscall table (generated from the kernel headers at build time).
+// x86_64 syscall table; syscall_abi.h names the numbers of every ABI.
 std::string syscall_name(int64_t nr);
 std::string hypercall_name(int64_t nr);               // KVM_HC_* numbers
 std::string exit_reason_name(int64_t reason, int64_t isa);  // isa: 1 VMX, 2 SVM

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "symbol_names.h"
+#include "syscall_abi.h"
 
 using namespace hap;
 
@@ -36,4 +37,62 @@ TEST_CASE("hypercalls and exit reasons get readable names", "[symbols]") {
     CHECK(exit_reason_name(0x046, 2) == "svm:excp_ud");
     CHECK(exit_reason_name(0x003, 2) == "svm:read_cr3");
     CHECK(exit_reason_name(0x500, 2) == "svm:1280");
+}
+
+TEST_CASE("syscall numbers are named from the table of the ABI they entered through", "[symbols][abi]") {
+    // The numbers of issue 13: int $0x80 with eax=20 and 122 is ia32 getpid
+    // and uname, not x86_64 writev and setfsuid.
+    CHECK(syscall_name(SyscallAbi::X86_64, 20) == "writev");
+    CHECK(syscall_name(SyscallAbi::Ia32, 20) == "ia32:getpid");
+    CHECK(syscall_name(SyscallAbi::Ia32, 122) == "ia32:uname");
+    CHECK(syscall_name(SyscallAbi::X86_64, 122) == "setfsuid");
+    CHECK(syscall_name(SyscallAbi::Ia32, 11) == "ia32:execve");
+    CHECK(syscall_name(SyscallAbi::X32, kX32SyscallBit + 39) == "x32:getpid");
+    CHECK(syscall_name(SyscallAbi::X32, kX32SyscallBit + 512) == "x32:rt_sigaction");
+    CHECK(syscall_name(SyscallAbi::Ia32, 9999) == "ia32:syscall_9999");
+    CHECK(syscall_name(SyscallAbi::Unknown, 20) == "unknown:20");
+    CHECK(syscall_name(0) == syscall_name(SyscallAbi::X86_64, 0));
+}
+
+TEST_CASE("the x32 bit decides unless the entry path said ia32", "[symbols][abi]") {
+    CHECK(effective_abi(SyscallAbi::X86_64, kX32SyscallBit + 1) == SyscallAbi::X32);
+    CHECK(effective_abi(SyscallAbi::Unknown, kX32SyscallBit + 1) == SyscallAbi::X32);
+    CHECK(effective_abi(SyscallAbi::Ia32, kX32SyscallBit + 1) == SyscallAbi::Ia32);
+    CHECK(effective_abi(SyscallAbi::Unknown, 1) == SyscallAbi::Unknown);
+}
+
+TEST_CASE("entry path functions name their ABI and side of sys_enter", "[symbols][abi]") {
+    auto e = entry_path_function("ia32_sys_call");
+    REQUIRE(e);
+    CHECK(e->abi == SyscallAbi::Ia32);
+    CHECK_FALSE(e->before_sys_enter);
+    CHECK(entry_path_function("__ia32_sys_newuname")->abi == SyscallAbi::Ia32);
+    CHECK(entry_path_function("__ia32_compat_sys_ioctl")->abi == SyscallAbi::Ia32);
+    CHECK(entry_path_function("__x64_sys_getpid")->abi == SyscallAbi::X86_64);
+    CHECK(entry_path_function("x64_sys_call")->abi == SyscallAbi::X86_64);
+    CHECK(entry_path_function("__x32_compat_sys_ioctl")->abi == SyscallAbi::X32);
+    e = entry_path_function("do_int80_syscall_32");
+    REQUIRE(e);
+    CHECK(e->abi == SyscallAbi::Ia32);
+    CHECK(e->before_sys_enter);
+    CHECK(entry_path_function("do_syscall_64")->before_sys_enter);
+    CHECK_FALSE(entry_path_function("vfs_read"));
+    CHECK_FALSE(entry_path_function("__do_sys_newuname"));  // shared by every ABI
+}
+
+TEST_CASE("an ELF header says which syscall table its program uses", "[symbols][abi]") {
+    unsigned char h[20] = {0x7f, 'E', 'L', 'F', 2, 1};
+    h[18] = 62;  // EM_X86_64
+    CHECK(elf_syscall_abi(h, sizeof h) == SyscallAbi::X86_64);
+    h[4] = 1;  // ELFCLASS32
+    CHECK(elf_syscall_abi(h, sizeof h) == SyscallAbi::X32);
+    h[18] = 3;  // EM_386
+    CHECK(elf_syscall_abi(h, sizeof h) == SyscallAbi::Ia32);
+    CHECK(elf_syscall_abi(h, 10) == SyscallAbi::Unknown);
+    h[18] = 183;  // EM_AARCH64
+    CHECK(elf_syscall_abi(h, sizeof h) == SyscallAbi::Unknown);
+    const unsigned char script[] = "#!/bin/sh\necho hi\n";
+    CHECK(elf_syscall_abi(script, sizeof script) == SyscallAbi::Unknown);
+    CHECK(elf_syscall_abi_of_file("/proc/self/exe") == SyscallAbi::X86_64);  // the test binary
+    CHECK(elf_syscall_abi_of_file("/nonexistent") == SyscallAbi::Unknown);
 }

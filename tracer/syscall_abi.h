@@ -1,0 +1,74 @@
+// Which syscall table a syscall number belongs to. raw_syscalls:sys_enter
+// carries only the number, and on x86-64 the same number means different
+// calls by entry path: 20 is getpid through int $0x80 (ia32) but writev
+// through `syscall` (x86_64). hap names each number from the table of the ABI
+// it entered through, learnt from the entry path's function records where
+// they are traced, else from the task's executable (see TaskAbis).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hap {
+
+enum class SyscallAbi : uint8_t {
+    Unknown = 0,  // nothing said which table: stored as "unknown:NR", never named
+    X86_64 = 1,   // `syscall` from 64-bit code
+    Ia32 = 2,     // int $0x80, sysenter, or `syscall` from 32-bit code
+    X32 = 3,      // `syscall` with __X32_SYSCALL_BIT set in the number
+};
+const char* syscall_abi_name(SyscallAbi abi);  // "x86_64", "ia32", "x32", "unknown"
+
+// arch/x86/include/uapi/asm/unistd.h: x32 numbers are x86_64-like with this
+// bit set, whatever the task's executable.
+inline constexpr int64_t kX32SyscallBit = 0x40000000;
+
+// The stored name of syscall `nr` entered through `abi`, from the uapi
+// headers linux-libc-dev ships (asm/unistd_64.h, unistd_32.h, unistd_x32.h,
+// read at build time):
+//   X86_64 -> "read"             (no prefix: every run stored before ABIs were told apart is x86_64)
+//   Ia32   -> "ia32:getpid"
+//   X32    -> "x32:read"         (nr with or without kX32SyscallBit)
+//   Unknown-> "unknown:20"       (the number only: naming it from any table would be a guess)
+// A number missing from its table keeps it: "syscall_999", "ia32:syscall_999".
+std::string syscall_name(SyscallAbi abi, int64_t nr);
+
+// The ABI a number entered through, given what else is known: the x32 bit
+// decides unless the entry path said ia32 (int $0x80 ignores the bit and
+// fails the call with ENOSYS; it is still an ia32 number).
+inline SyscallAbi effective_abi(SyscallAbi known, int64_t nr) {
+    if (known != SyscallAbi::Ia32 && (nr & kX32SyscallBit)) return SyscallAbi::X32;
+    return known;
+}
+
+// A kernel function on the syscall entry path, and whether it runs before
+// raw_syscalls:sys_enter (the C entry of the path; traceable on kernels
+// before 5.9's noinstr entry code) or after it (the dispatch: the table
+// switch since 6.9 and stable backports, or the __<abi>_sys_ stubs since 4.17).
+struct EntryPathFunction {
+    SyscallAbi abi;
+    bool before_sys_enter;
+};
+// `do_int80_syscall_32`, `ia32_sys_call`, `__ia32_sys_newuname`, ... -> its
+// entry; any other name -> nullopt. Names from arch/x86/entry/common.c and
+// syscall_{32,64,x32}.c, arch/x86/include/asm/syscall_wrapper.h.
+std::optional<EntryPathFunction> entry_path_function(std::string_view name);
+
+// The ABI an executable's syscalls use, from its ELF header (e_ident class,
+// e_machine): ELF64 x86-64 -> X86_64, ELF32 i386 -> Ia32, ELF32 x86-64 ->
+// X32; anything else (a script, another machine, unreadable) -> Unknown.
+SyscallAbi elf_syscall_abi(const void* header, size_t size);
+SyscallAbi elf_syscall_abi_of_file(const std::string& path);
+
+// The ABI of the program `tid` has just exec'd (sched_process_exec with
+// `filename` and new `comm`), read while the task lives: /proc/TID/exe when
+// /proc/TID/comm still is `comm` (no later exec replaced it), else `filename`
+// under /proc/TID/root. Unknown when the task is gone: a short-lived task
+// can exit before its exec record is decoded (tens of ms later).
+SyscallAbi exec_abi_from_proc(pid_t tid, std::string_view filename, std::string_view comm);
+
+}  // namespace hap
