@@ -41,6 +41,8 @@ int replay(const std::string& dir) {
     TaskTable tasks;
     (*src)->seed_tasks(tasks);
     RunAggregate agg(tasks);
+    (*src)->seed_abis(agg.abis());
+    if ((*src)->meta().value("modes", "").find("function") != std::string::npos) agg.use_entry_path((*src)->entry_path_index());
     const auto t0 = std::chrono::steady_clock::now();
     (*src)->drain(agg);
     auto hits = agg.hits([&](uint64_t a) { return (*src)->function_name(a); });

@@ -147,6 +147,7 @@ int cmd_trace(const std::vector<std::string>& args) {
         cr.tracing_dir = tracing_dir;
         cr.buffer_kb = buffer_kb;
         cr.tasks = {TracedTask{cmd.pid(), role}};
+        cr.first_exec = {{cmd.pid(), *find_program(command[0])}};  // the file execvp will load
         cr.window = window.counting();
         cr.record_dir = record;
         cr.record_meta = {{"kernel", start.kernel.release}, {"command", command}, {"window", window_settings(window_spec)}};

@@ -139,7 +139,10 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
                 if (s.a.present()) out.a = load(s.a, r.data);
                 if (s.b.present()) out.b = load(s.b, r.data);
                 if (s.comm) out.comm = read_string(s.comm, r.data, rsize);
-                if (s.kind == EventKind::ProcessExec) trim_to_basename(out.comm);
+                if (s.kind == EventKind::ProcessExec) {
+                out.path = out.comm;
+                trim_to_basename(out.comm);
+            }
             }
             sink.on_event(out);
             ++delivered;
@@ -168,7 +171,10 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
             if (s.field_a && tep_read_number_field(s.field_a, r.data, &v) == 0) out.a = static_cast<int64_t>(v);
             if (s.field_b && tep_read_number_field(s.field_b, r.data, &v) == 0) out.b = static_cast<int64_t>(v);
             if (s.comm) out.comm = read_string(s.comm, r.data, rec.size);
-            if (s.kind == EventKind::ProcessExec) trim_to_basename(out.comm);
+            if (s.kind == EventKind::ProcessExec) {
+                out.path = out.comm;
+                trim_to_basename(out.comm);
+            }
             sink.on_event(out);
             ++delivered;
         });

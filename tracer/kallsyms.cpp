@@ -109,4 +109,18 @@ std::string Kallsyms::lookup(uint64_t addr) const {
     return std::string(text_.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
 }
 
+void Kallsyms::for_each(const std::function<void(uint64_t, uint64_t, std::string_view)>& fn) const {
+    for (size_t i = 0; i < syms_.size(); ++i) {
+        uint64_t next = UINT64_MAX;
+        for (size_t j = i + 1; j < syms_.size(); ++j)
+            if (syms_[j].addr != syms_[i].addr) {
+                next = syms_[j].addr;
+                break;
+            }
+        const size_t at = syms_[i].name_at;
+        const size_t stop = text_.find_first_of(" \t\n", at);
+        fn(syms_[i].addr, next, text_.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
+    }
+}
+
 }  // namespace hap

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@ public:
     // all addresses are zero (kallsyms read without privilege).
     std::string lookup(uint64_t addr) const;
     size_t size() const { return syms_.size(); }
+    // Every symbol in address order: its address, the next higher symbol's
+    // address (UINT64_MAX for the last), its name (valid while this lives).
+    void for_each(const std::function<void(uint64_t addr, uint64_t next, std::string_view name)>& fn) const;
 
 private:
     // Names stay in text_: a kernel has 150-200 k symbols and a replay names

@@ -77,6 +77,11 @@ std::string LiveSource::describe() const {
 }
 
 
+EntryPathIndex LiveSource::entry_path_index() const {
+    (void)function_name(0);  // loads kallsyms
+    return EntryPathIndex::of(*kallsyms_);
+}
+
 std::string LiveSource::function_name(uint64_t addr) const {
     // Read once, when the first function hit is named (function modes only).
     if (!kallsyms_) {

@@ -10,6 +10,7 @@
 #include "capture_files.h"
 #include "event_decoder.h"
 #include "kallsyms.h"
+#include "syscall_abi.h"
 #include "trace_session.h"
 #include "trace_source.h"
 
@@ -27,6 +28,8 @@ public:
     uint64_t drain(EventSink& sink) override;
     LossCounts losses() const override { return session_.losses(); }
     std::string function_name(uint64_t addr) const override;
+    // This kernel's entry-path functions, from /proc/kallsyms (function modes).
+    EntryPathIndex entry_path_index() const;
     std::string describe() const override;
     // Closes the trace_pipe_raw readers; the session can only remove its
     // instance after this (EBUSY otherwise).

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "capture_files.h"
 #include "files.h"
 #include "event_formats.h"
@@ -112,6 +114,29 @@ void ReplaySource::seed_tasks(TaskTable& tasks) const {
     for (const auto& t : meta_["tasks"])
         tasks.seed(t["tid"].get<int>(), parse_role(t["role"].get<std::string>()).value_or(Role::Unknown),
                    t["comm"].get<std::string>());
+}
+
+void ReplaySource::seed_abis(TaskAbis& abis) const {
+    auto it = meta_.find("syscall_abis");
+    if (it == meta_.end()) return;
+    for (const auto& t : it->value("seeded", nlohmann::json::array()))
+        abis.seed(t.value("tid", 0), parse_syscall_abi(t.value("abi", "")).value_or(SyscallAbi::Unknown));
+    std::map<std::pair<pid_t, uint64_t>, SyscallAbi> execs;
+    for (const auto& e : it->value("execs", nlohmann::json::array()))
+        execs[{e.value("tid", 0), e.value("ts", uint64_t{0})}] =
+            parse_syscall_abi(e.value("abi", "")).value_or(SyscallAbi::Unknown);
+    abis.set_exec_reader([execs = std::move(execs)](pid_t tid, uint64_t ts, std::string_view, std::string_view) {
+        auto e = execs.find({tid, ts});
+        return e != execs.end() ? e->second : SyscallAbi::Unknown;
+    });
+}
+
+EntryPathIndex ReplaySource::entry_path_index() const {
+    if (!kallsyms_) {
+        auto k = Kallsyms::open(dir_ + "/kallsyms");
+        kallsyms_ = k ? std::move(*k) : Kallsyms::parse("");
+    }
+    return EntryPathIndex::of(*kallsyms_);
 }
 
 std::string ReplaySource::function_name(uint64_t addr) const {

@@ -11,7 +11,9 @@
 #include "error.h"
 #include "event_decoder.h"
 #include "kallsyms.h"
+#include "syscall_abi.h"
 #include "task_table.h"
+#include "task_abi.h"
 #include "trace_source.h"
 
 struct tep_handle;
@@ -32,6 +34,13 @@ public:
     // Seeds `tasks` with the traced tasks meta.json lists, in their roles
     // (a role hap does not know is unknown), as the live run had them.
     void seed_tasks(TaskTable& tasks) const;
+    // The programs' ABIs read live (meta "syscall_abis": the seeded tasks'
+    // and each exec's, by tid and timestamp). A capture recorded before hap
+    // told ABIs apart has none: its syscalls replay as unknown:NR unless
+    // function records show their entry path.
+    void seed_abis(TaskAbis& abis) const;
+    // The recorded kernel's entry-path functions (function captures only).
+    EntryPathIndex entry_path_index() const;
     uint64_t truncated_bytes() const { return truncated_; }
     // Records and pages the decoder could not use (unknown events, corrupt pages).
     uint64_t decoder_skipped() const { return decoder_->skipped(); }

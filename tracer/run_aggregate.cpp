@@ -20,9 +20,15 @@ void RunAggregate::on_event(const TraceEvent& ev) {
         return;
     }
     switch (ev.kind) {
-        case EventKind::SyscallEnter: add(SymbolKind::Syscall, ev.pid, ev.a); break;
-        case EventKind::ProcessFork: tasks_.on_fork(ev.pid, static_cast<pid_t>(ev.a), std::string(ev.comm)); break;
-        case EventKind::ProcessExec: tasks_.on_comm(ev.pid, std::string(ev.comm)); break;
+        case EventKind::SyscallEnter: on_syscall(ev); break;
+        case EventKind::ProcessFork:
+            tasks_.on_fork(ev.pid, static_cast<pid_t>(ev.a), std::string(ev.comm));
+            abis_.on_fork(ev.pid, static_cast<pid_t>(ev.a), ev.ts);
+            break;
+        case EventKind::ProcessExec:
+            tasks_.on_comm(ev.pid, std::string(ev.comm));
+            abis_.on_exec(ev.pid, ev.ts, ev.path, ev.comm);
+            break;
         case EventKind::ProcessExit: break;
         case EventKind::KvmExit:
             tasks_.on_guest_exit(ev.pid);
@@ -39,10 +45,93 @@ void RunAggregate::on_event(const TraceEvent& ev) {
                 ++totals_.interrupt_excluded;
                 break;
             }
+            if (!entry_.empty()) on_function(ev);
             add(SymbolKind::Function, ev.pid, ev.a);
             break;
         case EventKind::FuncGraphExit: break;
     }
+}
+
+void RunAggregate::ensure_cpu(int cpu) {
+    const size_t need = static_cast<size_t>(cpu < 0 ? 0 : cpu) + 1;
+    if (pending_.size() < need) {
+        pending_.resize(need);
+        hint_.resize(need);
+    }
+}
+
+void RunAggregate::flush_pending(size_t cpu) {
+    Pending& p = pending_[cpu];
+    if (!p.active) return;
+    add_syscall(p.tid, p.nr, p.epoch, SyscallAbi::Unknown);  // named from the task's program
+    p.active = false;
+}
+
+void RunAggregate::on_syscall(const TraceEvent& ev) {
+    const unsigned epoch = abis_.on_syscall(ev.pid, ev.ts);
+    if (entry_.empty()) {
+        add_syscall(ev.pid, ev.a, epoch, SyscallAbi::Unknown);
+        return;
+    }
+    ensure_cpu(ev.cpu);
+    const size_t cpu = static_cast<size_t>(ev.cpu < 0 ? 0 : ev.cpu);
+    flush_pending(cpu);
+    Hint& h = hint_[cpu];
+    if (h.active && h.tid == ev.pid) {
+        h.active = false;
+        add_syscall(ev.pid, ev.a, epoch, h.abi);
+        return;
+    }
+    h.active = false;
+    pending_[cpu] = Pending{true, 0, ev.pid, epoch, ev.a};
+}
+
+void RunAggregate::on_function(const TraceEvent& ev) {
+    const size_t cpu = static_cast<size_t>(ev.cpu < 0 ? 0 : ev.cpu);
+    const bool waiting = cpu < pending_.size() && pending_[cpu].active && pending_[cpu].tid == ev.pid;
+    if (!waiting && !entry_.maybe_before(static_cast<uint64_t>(ev.a))) return;  // the common case: two compares
+    const EntryPathFunction* f = entry_.find(static_cast<uint64_t>(ev.a));
+    if (waiting) {
+        Pending& p = pending_[cpu];
+        if (f && !f->before_sys_enter) {
+            add_syscall(p.tid, p.nr, p.epoch, f->abi);
+            p.active = false;
+            return;
+        }
+        // The next syscall's entry, or too long without a dispatch record:
+        // this one is named from the task's program.
+        if (f || ++p.waited >= kMaxWait) flush_pending(cpu);
+        if (!f) return;
+    }
+    if (f && f->before_sys_enter) {
+        ensure_cpu(ev.cpu);
+        hint_[cpu] = Hint{true, f->abi, ev.pid};
+    }
+}
+
+SyscallAbi RunAggregate::abi_of_key(pid_t tid, int64_t nr, int64_t sub, SyscallAbiSources* sources, uint64_t n) const {
+    const SyscallAbi seen = SyscallAbi(sub & 3);
+    SyscallAbi abi = seen != SyscallAbi::Unknown ? seen : abis_.abi_of(tid, static_cast<unsigned>(sub >> 2));
+    const SyscallAbi eff = effective_abi(abi, nr);
+    if (sources) {
+        SyscallAbiSources& s = *sources;
+        if (seen != SyscallAbi::Unknown) s.entry_path += n;
+        else if (eff == SyscallAbi::X32 && abi != SyscallAbi::X32) s.x32_bit += n;
+        else if (eff != SyscallAbi::Unknown) s.program += n;
+        else s.unknown += n;
+    }
+    return eff;
+}
+
+SyscallAbiSources RunAggregate::abi_sources() const {
+    SyscallAbiSources s;
+    counts_.for_each([&](uint64_t hi, uint64_t lo, uint64_t n) {
+        if (SymbolKind(hi >> 56) != SymbolKind::Syscall) return;
+        abi_of_key(pid_t(uint32_t(hi >> 16)), int64_t(lo), int64_t(hi & 0xffff), &s, n);
+    });
+    for (const auto& p : pending_)
+        if (p.active) abi_of_key(p.tid, p.nr, int64_t(p.epoch) << 2, &s, 1);
+    return s;
 }
 
 std::vector<Hit> RunAggregate::hits(const std::function<std::string(uint64_t)>& function_name) const {
@@ -55,7 +144,7 @@ std::vector<Hit> RunAggregate::hits(const std::function<std::string(uint64_t)>& 
         } k{SymbolKind(hi >> 56), pid_t(uint32_t(hi >> 16)), int64_t(lo), int64_t(hi & 0xffff)};
         std::string name;
         switch (k.kind) {
-            case SymbolKind::Syscall: name = syscall_name(k.id); break;
+            case SymbolKind::Syscall: name = syscall_name(abi_of_key(k.tid, k.id, k.sub, nullptr, 0), k.id); break;
             case SymbolKind::Hypercall: name = hypercall_name(k.id); break;
             case SymbolKind::ExitReason: name = exit_reason_name(k.id, k.sub); break;
             case SymbolKind::Pio: {
@@ -82,6 +171,11 @@ std::vector<Hit> RunAggregate::hits(const std::function<std::string(uint64_t)>& 
         }
         folded[{k.kind, tasks_.role_of(k.tid), name}] += n;
     });
+    // Syscalls still waiting for their dispatch record when the capture ended.
+    for (const auto& p : pending_)
+        if (p.active)
+            folded[{SymbolKind::Syscall, tasks_.role_of(p.tid),
+                    syscall_name(abi_of_key(p.tid, p.nr, int64_t(p.epoch) << 2, nullptr, 0), p.nr)}] += 1;
     std::vector<Hit> out;
     out.reserve(folded.size());
     for (auto& [k, n] : folded) out.push_back(Hit{std::get<0>(k), std::get<1>(k), std::get<2>(k), n});

@@ -11,6 +11,8 @@
 #include "count_window.h"
 #include "flat_counter.h"
 #include "symbol_names.h"
+#include "syscall_abi.h"
+#include "task_abi.h"
 #include "task_table.h"
 #include "trace_event.h"
 
@@ -30,6 +32,14 @@ struct CaptureTotals {
     uint64_t outside_window = 0;      // records that would count but fell outside the window
 };
 
+// How the ABI of each counted syscall record was learnt (hits() names them).
+struct SyscallAbiSources {
+    uint64_t entry_path = 0;  // a function record of its entry path (function modes)
+    uint64_t program = 0;     // the ELF class of the task's program (TaskAbis)
+    uint64_t x32_bit = 0;     // the number's __X32_SYSCALL_BIT
+    uint64_t unknown = 0;     // nothing said: stored as unknown:NR
+};
+
 class RunAggregate : public EventSink {
 public:
     // With a window, only records it contains are counted; fork, exec and
@@ -41,8 +51,17 @@ public:
     bool counts_only(EventKind kind) const override { return kind == EventKind::FuncGraphExit; }
     void on_counted(EventKind, uint64_t records) override { totals_.events += records; }
 
+    // The programs tasks run (seed, exec reader) name syscalls where no
+    // function record of the entry path said which ABI they entered through.
+    TaskAbis& abis() { return abis_; }
+    // Function modes: the kernel's entry-path functions (EntryPathIndex::of
+    // its kallsyms), so each syscall is named from the ABI its own entry took.
+    void use_entry_path(EntryPathIndex index) { entry_ = std::move(index); }
+
     // Per (kind, role, name); function addresses resolved by `function_name`.
+    // Syscalls are named from their ABI's table (syscall_name(SyscallAbi, nr)).
     std::vector<Hit> hits(const std::function<std::string(uint64_t)>& function_name = {}) const;
+    SyscallAbiSources abi_sources() const;
     const CaptureTotals& totals() const { return totals_; }
     size_t distinct_keys() const { return counts_.size(); }
 
@@ -57,8 +76,41 @@ private:
         counts_.add(pack_hi(kind, tid, sub), static_cast<uint64_t>(id));
     }
 
+    // Syscall keys: sub = epoch (TaskAbis) << 2 | the ABI the entry path
+    // showed (Unknown when none did).
+    void add_syscall(pid_t tid, int64_t nr, unsigned epoch, SyscallAbi seen) {
+        add(SymbolKind::Syscall, tid, nr, int64_t(epoch) << 2 | int64_t(seen));
+    }
+    SyscallAbi abi_of_key(pid_t tid, int64_t nr, int64_t sub, SyscallAbiSources* sources, uint64_t n) const;
+    void on_syscall(const TraceEvent& ev);
+    void on_function(const TraceEvent& ev);
+    void flush_pending(size_t cpu);
+    void ensure_cpu(int cpu);
+
+    // Function modes: a sys_enter waits on its CPU for the dispatch record
+    // that follows it (ia32_sys_call, __x64_sys_read, ...) for at most
+    // kMaxWait function records of its task; a before-sys_enter function
+    // (do_int80_syscall_32, older kernels) is held as a hint for the next one.
+    static constexpr uint8_t kMaxWait = 64;
+    struct Pending {
+        bool active = false;
+        uint8_t waited = 0;
+        pid_t tid = 0;
+        unsigned epoch = 0;
+        int64_t nr = 0;
+    };
+    struct Hint {
+        bool active = false;
+        SyscallAbi abi = SyscallAbi::Unknown;
+        pid_t tid = 0;
+    };
+
     TaskTable& tasks_;
     const CountWindow* window_;
+    TaskAbis abis_;
+    EntryPathIndex entry_;
+    std::vector<Pending> pending_;  // per CPU
+    std::vector<Hint> hint_;        // per CPU
     FlatCounter counts_;
     CaptureTotals totals_;
 };

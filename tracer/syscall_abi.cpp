@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
 #include "files.h"
+#include "kallsyms.h"
 
 namespace hap {
 namespace {
@@ -51,6 +53,12 @@ const char* syscall_abi_name(SyscallAbi abi) {
     return "unknown";
 }
 
+std::optional<SyscallAbi> parse_syscall_abi(std::string_view name) {
+    for (auto a : {SyscallAbi::Unknown, SyscallAbi::X86_64, SyscallAbi::Ia32, SyscallAbi::X32})
+        if (name == syscall_abi_name(a)) return a;
+    return std::nullopt;
+}
+
 std::string syscall_name(SyscallAbi abi, int64_t nr) {
     switch (abi) {
         case SyscallAbi::X86_64: return from(table_64(), nr);
@@ -80,6 +88,35 @@ std::optional<EntryPathFunction> entry_path_function(std::string_view name) {
     if (name == "x64_sys_call" || starts_with(name, "__x64_sys_")) return EntryPathFunction{SyscallAbi::X86_64, false};
     if (name == "x32_sys_call" || starts_with(name, "__x32_compat_sys_")) return EntryPathFunction{SyscallAbi::X32, false};
     return std::nullopt;
+}
+
+EntryPathIndex EntryPathIndex::of(const Kallsyms& syms) {
+    EntryPathIndex idx;
+    syms.for_each([&](uint64_t addr, uint64_t next, std::string_view name) {
+        if (addr == 0) return;  // kallsyms read without privilege
+        if (auto f = entry_path_function(name)) idx.add(addr, next, *f);
+    });
+    idx.finish();
+    return idx;
+}
+
+void EntryPathIndex::add(uint64_t start, uint64_t end, EntryPathFunction f) {
+    ranges_.push_back(Range{start, end, f});
+    if (f.before_sys_enter) {
+        before_lo_ = std::min(before_lo_, start);
+        before_hi_ = std::max(before_hi_, end);
+    }
+}
+
+void EntryPathIndex::finish() {
+    std::sort(ranges_.begin(), ranges_.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
+}
+
+const EntryPathFunction* EntryPathIndex::find(uint64_t addr) const {
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr, [](uint64_t a, const Range& r) { return a < r.start; });
+    if (it == ranges_.begin()) return nullptr;
+    --it;
+    return addr < it->end ? &it->f : nullptr;
 }
 
 SyscallAbi elf_syscall_abi(const void* header, size_t size) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hap {
 
@@ -22,6 +23,7 @@ enum class SyscallAbi : uint8_t {
     X32 = 3,      // `syscall` with __X32_SYSCALL_BIT set in the number
 };
 const char* syscall_abi_name(SyscallAbi abi);  // "x86_64", "ia32", "x32", "unknown"
+std::optional<SyscallAbi> parse_syscall_abi(std::string_view name);
 
 // arch/x86/include/uapi/asm/unistd.h: x32 numbers are x86_64-like with this
 // bit set, whatever the task's executable.
@@ -57,6 +59,32 @@ struct EntryPathFunction {
 // entry; any other name -> nullopt. Names from arch/x86/entry/common.c and
 // syscall_{32,64,x32}.c, arch/x86/include/asm/syscall_wrapper.h.
 std::optional<EntryPathFunction> entry_path_function(std::string_view name);
+
+// Function addresses of one kernel's entry path, for the reader's hot path:
+// a function record's address is looked up only right after a sys_enter of
+// the same task (binary search over a few thousand ranges, no allocation),
+// or when it falls in the span of the before-sys_enter functions (all in
+// arch/x86/entry/common.c, so the span is a few KiB).
+class EntryPathIndex {
+public:
+    // From a kernel's symbols: every function entry_path_function() knows.
+    // A record's address may be inside its function (with IBT the fentry
+    // call follows an endbr64), so each function is kept as [start, next).
+    static EntryPathIndex of(const class Kallsyms& syms);
+    void add(uint64_t start, uint64_t end, EntryPathFunction f);  // then finish()
+    void finish();
+    bool empty() const { return ranges_.empty(); }
+    bool maybe_before(uint64_t addr) const { return addr >= before_lo_ && addr < before_hi_; }
+    const EntryPathFunction* find(uint64_t addr) const;
+
+private:
+    struct Range {
+        uint64_t start, end;
+        EntryPathFunction f;
+    };
+    std::vector<Range> ranges_;  // sorted by start, disjoint
+    uint64_t before_lo_ = UINT64_MAX, before_hi_ = 0;
+};
 
 // The ABI an executable's syscalls use, from its ELF header (e_ident class,
 // e_machine): ELF64 x86-64 -> X86_64, ELF32 i386 -> Ia32, ELF32 x86-64 ->

@@ -11,7 +11,7 @@ enum class EventKind : uint8_t {
     SyscallEnter,    // a = syscall number
     ProcessFork,     // a = child tid, comm = child's comm
     ProcessExit,     // comm = exiting task's comm
-    ProcessExec,     // comm = new comm
+    ProcessExec,     // comm = new comm, path = the file exec'd as given to execve
     KvmExit,         // a = exit reason, b = isa (1 VMX, 2 SVM) when known
     KvmHypercall,    // a = hypercall number
     KvmPio,          // a = port, b = 0 read / 1 write
@@ -37,6 +37,7 @@ struct TraceEvent {
     int64_t a = 0;
     int64_t b = 0;
     std::string_view comm;  // valid only during the callback
+    std::string_view path;  // ProcessExec only; valid only during the callback
 };
 
 class EventSink {

@@ -53,6 +53,13 @@ void seed(TaskTable& table, const TracedTask& t) {
     for (pid_t tid : thread_ids(t.pid)) table.seed(tid, role, task_comm(tid));
 }
 
+// The program each seeded thread runs now: its ABI names syscalls that no
+// entry-path record named (syscalls mode).
+void seed_abis(TaskAbis& abis, const TaskTable& table) {
+    for (const auto& [tid, t] : table.tasks())
+        if (t.seeded) abis.seed(tid, elf_syscall_abi_of_file("/proc/" + std::to_string(tid) + "/exe"));
+}
+
 RunOutcome to_outcome(const RunAggregate& agg, const TaskTable& tasks, const TraceSource& src) {
     RunOutcome o;
     for (const auto& h : agg.hits([&](uint64_t a) { return src.function_name(a); })) {
@@ -117,6 +124,13 @@ CaptureResult capture_run(const CaptureRequest& req) {
     TaskTable table;
     for (const auto& t : req.tasks) seed(table, t);
     RunAggregate aggregate(table, req.window);
+    seed_abis(aggregate.abis(), table);
+    aggregate.abis().set_exec_reader([](pid_t tid, uint64_t, std::string_view file, std::string_view comm) {
+        return exec_abi_from_proc(tid, file, comm);
+    });
+    for (const auto& [tid, path] : req.first_exec) aggregate.abis().expect_exec(tid, elf_syscall_abi_of_file(path));
+    if (req.modes.count(CaptureMode::Function) || req.modes.count(CaptureMode::FunctionGraph))
+        aggregate.use_entry_path((*source)->entry_path_index());
 
     const auto t0 = std::chrono::steady_clock::now();
     // hapctl's own cost while it traces (reader thread included; the load
@@ -143,6 +157,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
     (*source)->drain(aggregate);
     (*source)->close();
     for (const auto& t : late) seed(table, t);
+    seed_abis(aggregate.abis(), table);  // the late ones; earlier seeds read again agree or are newer
 
     CaptureResult r;
     r.outcome = to_outcome(aggregate, table, **source);
@@ -153,8 +168,12 @@ CaptureResult capture_run(const CaptureRequest& req) {
     r.cpu_seconds = secs(ru1.ru_utime) - secs(ru0.ru_utime) + secs(ru1.ru_stime) - secs(ru0.ru_stime);
     r.peak_rss_kb = ru1.ru_maxrss;
     r.outside_window = aggregate.totals().outside_window;
+    // How each syscall's ABI was learnt; unknown ones are stored as unknown:NR.
+    const SyscallAbiSources abi = aggregate.abi_sources();
     r.outcome.settings_patch_json =
-        nlohmann::json{{"tracer", {{"cpu_seconds", r.cpu_seconds},
+        nlohmann::json{{"syscall_abi", {{"entry_path", abi.entry_path}, {"program", abi.program},
+                                        {"x32_bit", abi.x32_bit}, {"unknown", abi.unknown}}},
+                       {"tracer", {{"cpu_seconds", r.cpu_seconds},
                                    {"cpu_share", r.outcome.trace_seconds > 0 ? r.cpu_seconds / r.outcome.trace_seconds : 0.0},
                                    {"peak_rss_kb", r.peak_rss_kb},
                                    {"events_per_second", r.outcome.trace_seconds > 0
@@ -171,6 +190,11 @@ CaptureResult capture_run(const CaptureRequest& req) {
         meta["tasks"] = nlohmann::json::array();
         for (const auto& t : r.outcome.tasks)
             if (t.discovered) meta["tasks"].push_back({{"tid", t.tid}, {"role", t.role}, {"comm", t.comm}});
+        nlohmann::json seeded = nlohmann::json::array(), execs = nlohmann::json::array();
+        for (const auto& [tid, a] : aggregate.abis().seeds()) seeded.push_back({{"tid", tid}, {"abi", syscall_abi_name(a)}});
+        for (const auto& e : aggregate.abis().execs_seen())
+            execs.push_back({{"tid", e.tid}, {"ts", e.ts}, {"abi", syscall_abi_name(e.abi)}});
+        meta["syscall_abis"] = {{"seeded", seeded}, {"execs", execs}};
         if (auto st = recorder->finish(meta); !st) throw UserError("cannot finish the capture: " + st.error().describe());
     }
     return r;

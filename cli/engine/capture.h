@@ -40,6 +40,10 @@ struct CaptureRequest {
     const CountWindow* window = nullptr;
     std::string record_dir;     // "" = keep no raw capture
     nlohmann::json record_meta;  // merged into the capture's meta.json
+    // Tasks whose first exec the caller knows (hapctl trace: the program it
+    // execs), with that program: /proc may no longer show it when the exec
+    // record is decoded (TaskAbis::expect_exec).
+    std::vector<std::pair<pid_t, std::string>> first_exec;
 };
 
 struct CaptureResult {

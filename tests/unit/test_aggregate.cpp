@@ -7,12 +7,12 @@
 using namespace hap;
 
 namespace {
-SyntheticEvent sys(int pid, int nr, unsigned flags = 0) { return {TraceEvent{EventKind::SyscallEnter, 0, pid, flags, 0, nr, 0, {}}, ""}; }
+SyntheticEvent sys(int pid, int nr, unsigned flags = 0) { return {TraceEvent{EventKind::SyscallEnter, 0, pid, flags, 0, nr, 0, {}, {}}, ""}; }
 SyntheticEvent fork_ev(int parent, int child, const char* comm) {
-    return {TraceEvent{EventKind::ProcessFork, 1, parent, 0, 0, child, 0, {}}, comm};
+    return {TraceEvent{EventKind::ProcessFork, 1, parent, 0, 0, child, 0, {}, {}}, comm};
 }
 SyntheticEvent fn(int pid, int64_t addr, unsigned flags = 0) {
-    return {TraceEvent{EventKind::FuncGraphEntry, 0, pid, flags, 0, addr, 1, {}}, ""};
+    return {TraceEvent{EventKind::FuncGraphEntry, 0, pid, flags, 0, addr, 1, {}, {}}, ""};
 }
 uint64_t count_of(const std::vector<Hit>& hits, SymbolKind k, Role r, const std::string& name) {
     for (const auto& h : hits)
@@ -25,6 +25,7 @@ TEST_CASE("a child's role comes from its parent even when its records arrive fir
     TaskTable tasks;
     tasks.seed(100, Role::Runtime, "runsc-sandbox");
     RunAggregate agg(tasks);
+    agg.abis().seed(100, SyscallAbi::X86_64);
     // CPU 1's page (the child's read) decoded before CPU 0's fork record.
     SyntheticSource src({sys(200, 0), sys(200, 0), fork_ev(100, 200, "exe"), sys(100, 1)});
     CHECK(src.drain(agg) == 4);
@@ -39,6 +40,8 @@ TEST_CASE("discovery wins over inheritance, and strangers are unknown", "[aggreg
     tasks.seed(10, Role::Runtime, "shim");
     tasks.seed(11, Role::Workload, "redis-server");
     RunAggregate agg(tasks);
+    agg.abis().seed(11, SyscallAbi::X86_64);
+    agg.abis().seed(999, SyscallAbi::X86_64);  // a stranger whose program is known
     SyntheticSource src({fork_ev(10, 11, "redis-server"), sys(11, 232), sys(999, 232)});
     src.drain(agg);
     auto hits = agg.hits();
@@ -76,9 +79,9 @@ TEST_CASE("kvm events become hypercall, exit reason and port hits", "[aggregate]
     TaskTable tasks;
     tasks.seed(5, Role::Vcpu, "CPU 0/KVM");
     RunAggregate agg(tasks);
-    SyntheticSource src({{TraceEvent{EventKind::KvmExit, 0, 5, 0, 0, 0x081, 2, {}}, ""},
-                         {TraceEvent{EventKind::KvmHypercall, 0, 5, 0, 0, 5, 0, {}}, ""},
-                         {TraceEvent{EventKind::KvmPio, 0, 5, 0, 0, 0x3f8, 1, {}}, ""}});
+    SyntheticSource src({{TraceEvent{EventKind::KvmExit, 0, 5, 0, 0, 0x081, 2, {}, {}}, ""},
+                         {TraceEvent{EventKind::KvmHypercall, 0, 5, 0, 0, 5, 0, {}, {}}, ""},
+                         {TraceEvent{EventKind::KvmPio, 0, 5, 0, 0, 0x3f8, 1, {}, {}}, ""}});
     src.drain(agg);
     auto hits = agg.hits();
     CHECK(count_of(hits, SymbolKind::ExitReason, Role::Vcpu, "svm:vmmcall") == 1);
@@ -95,8 +98,9 @@ TEST_CASE("a VMM thread that leaves the guest is a vCPU, whatever its name", "[a
     tasks.seed(302, Role::Vmm, "qemu-system-x86");
     tasks.seed(400, Role::Backend, "vhost-300");
     RunAggregate agg(tasks);
+    for (int tid : {300, 301, 302}) agg.abis().seed(tid, SyscallAbi::X86_64);
     auto exit_ev = [](int pid, int reason) {
-        return SyntheticEvent{TraceEvent{EventKind::KvmExit, 0, pid, 0, 0, reason, 2, {}}, ""};
+        return SyntheticEvent{TraceEvent{EventKind::KvmExit, 0, pid, 0, 0, reason, 2, {}, {}}, ""};
     };
     // A vCPU thread born during the trace: its kvm_exit is decoded before its fork record.
     SyntheticSource src({exit_ev(302, 0x7b), sys(302, 16), sys(301, 7), exit_ev(303, 0x78), fork_ev(300, 303, "qemu-system-x86"),

@@ -54,6 +54,7 @@ Counted replay_in(const CountWindow* window) {
     Counted c;
     (*src)->seed_tasks(c.tasks);
     RunAggregate agg(c.tasks, window);
+    (*src)->seed_abis(agg.abis());
     (*src)->drain(agg);
     for (const auto& h : agg.hits()) {
         if (h.kind != SymbolKind::Syscall) continue;

@@ -48,6 +48,7 @@ std::unique_ptr<Replayed> replay() {
     REQUIRE(src.ok());
     r->src = std::move(*src);
     r->src->seed_tasks(r->tasks);
+    r->src->seed_abis(r->agg.abis());
     r->watch.agg = &r->agg;
     r->src->drain(r->watch);
     for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); }))

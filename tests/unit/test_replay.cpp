@@ -28,6 +28,7 @@ std::unique_ptr<Replayed> replay(const std::string& dir) {
     REQUIRE(src.ok());
     r->src = std::move(*src);
     r->src->seed_tasks(r->tasks);
+    r->src->seed_abis(r->agg.abis());
     r->src->drain(r->agg);
     return r;
 }

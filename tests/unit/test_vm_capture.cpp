@@ -29,6 +29,7 @@ std::unique_ptr<Replayed> replay() {
     REQUIRE(src.ok());
     r->src = std::move(*src);
     r->src->seed_tasks(r->tasks);
+    r->src->seed_abis(r->agg.abis());
     r->src->drain(r->agg);
     for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); }))
         r->names[h.kind][h.role].insert(h.name);
