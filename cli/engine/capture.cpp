@@ -60,6 +60,7 @@ void seed_abis(TaskAbis& abis, const TaskTable& table) {
         if (t.seeded) abis.seed(tid, elf_syscall_abi_of_file("/proc/" + std::to_string(tid) + "/exe"));
 }
 
+
 RunOutcome to_outcome(const RunAggregate& agg, const TaskTable& tasks, const TraceSource& src) {
     RunOutcome o;
     for (const auto& h : agg.hits([&](uint64_t a) { return src.function_name(a); })) {
@@ -156,8 +157,11 @@ CaptureResult capture_run(const CaptureRequest& req) {
     }
     (*source)->drain(aggregate);
     (*source)->close();
-    for (const auto& t : late) seed(table, t);
-    seed_abis(aggregate.abis(), table);  // the late ones; earlier seeds read again agree or are newer
+    for (const auto& t : late) {
+        seed(table, t);
+        // Read now, not at first sight: a late task may have exited (Unknown then).
+        for (pid_t tid : thread_ids(t.pid)) aggregate.abis().seed(tid, elf_syscall_abi_of_file("/proc/" + std::to_string(tid) + "/exe"));
+    }
 
     CaptureResult r;
     r.outcome = to_outcome(aggregate, table, **source);
