@@ -109,6 +109,19 @@ int cmd_report(const std::vector<std::string>& args) {
     if (any_not_applicable)
         std::cout << "a figure missing from a cell does not apply to it (e.g. backend: the sandbox has no backend task), or its mode "
                      "did not capture it; 0 means measured and nothing reached\n";
+    // Syscalls whose entry ABI nothing told (no entry-path record, program
+    // unread) are stored by number, never named from a guessed table.
+    for (const auto& c : *cells) {
+        auto it = c.unions.find("hap_sys");
+        if (it == c.unions.end()) continue;
+        std::string unknown;
+        for (const auto& n : it->second)
+            if (n.rfind("unknown:", 0) == 0) unknown += (unknown.empty() ? "" : " ") + n;
+        if (!unknown.empty())
+            std::cout << fmt::format("{}: hap_sys counts syscalls of unknown ABI by number ({}): neither an entry-path "
+                                     "record nor the task's program said which table names them\n",
+                                     c.key.label(), unknown);
+    }
     // `trace` runs counted in a window (--delay, --duration, SIGUSR1) say so:
     // their figures leave the command's start-up or end out. The cell key
     // does not include the window, so mixed windows are named too.
