@@ -1,5 +1,8 @@
 #include "regression_check.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace hap {
 
 std::optional<FailOn> parse_fail_on(const std::string& s) {
@@ -75,7 +78,19 @@ Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const 
         v.before_union = have_unions ? static_cast<double>(bu->second.size()) : static_cast<double>(b->union_count);
         if (b->stat.mean > 0) v.increase_pct = (c->stat.mean - b->stat.mean) / b->stat.mean * 100.0;
         v.beyond_threshold = v.increase_pct ? *v.increase_pct > max_increase_pct : c->stat.mean > 0;
-        v.beyond_repetitions = v.after > v.before_max;
+        if (b->stat.n >= 2 && c->stat.n >= 2 && b->stat.sd && c->stat.sd) {
+            const double vb = *b->stat.sd * *b->stat.sd / b->stat.n, vc = *c->stat.sd * *c->stat.sd / c->stat.n;
+            if (vb + vc > 0) {
+                // Welch-Satterthwaite degrees of freedom.
+                const double df = (vb + vc) * (vb + vc) / (vb * vb / (b->stat.n - 1) + vc * vc / (c->stat.n - 1));
+                v.noise_bound = t_quantile_975(std::max(1, static_cast<int>(df))) * std::sqrt(vb + vc);
+            } else {
+                v.noise_bound = 0.0;  // identical repetitions on both sides: any difference is beyond
+            }
+            v.beyond_repetitions = v.after - v.before > *v.noise_bound;
+        } else {
+            v.beyond_repetitions = v.after > v.before_max;
+        }
         v.beyond_union = v.after > v.before_union;
         switch (fail_on) {
             case FailOn::Threshold: v.regression = v.beyond_threshold; break;

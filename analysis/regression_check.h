@@ -4,11 +4,16 @@
 // an hour apart differ by a few percent (run-to-run noise):
 //   threshold    the candidate's mean exceeds the baseline's by more than
 //                `max_increase_pct` percent;
-//   repetitions  it exceeds the baseline's largest repetition;
+//   repetitions  the difference of the means is beyond what the two cells'
+//                repetitions vary by: Welch's t-test at 95% (two-sided),
+//                t_{.975,df} * sqrt(sd_b^2/n_b + sd_c^2/n_c); with fewer than
+//                two repetitions on a side, beyond the baseline's largest one;
 //   union        it exceeds the size of the baseline's union (the distinct
 //                names of all baseline repetitions together): per run, the
 //                candidate reaches more than the baseline did in all of its
 //                runs, which differing repetitions cannot explain.
+// The two are independent: noisy repetitions widen the first, names that
+// come and go between runs widen the second.
 // `FailOn` picks which of them make a cell a regression; the threshold always
 // applies (0 keeps every increase).
 #pragma once
@@ -26,7 +31,7 @@ enum class FailOn {
     Threshold,    // the percentage alone (hap before the noise verdicts)
     Repetitions,  // threshold and beyond the baseline's repetitions
     Union,        // threshold and beyond the baseline's union
-    Both,         // threshold and beyond both (the default)
+    Both,         // threshold and beyond both (hapctl check's default)
 };
 // "threshold", "repetitions", "union", "both"; nullopt for anything else.
 std::optional<FailOn> parse_fail_on(const std::string& s);
@@ -37,6 +42,7 @@ struct CellVerdict {
     std::string figure;
     double before = 0, after = 0;       // means over the repetitions
     double before_max = 0;              // the baseline's largest repetition
+    std::optional<double> noise_bound;  // Welch's 95% bound on the difference of means; nullopt with n < 2
     double before_union = 0;            // distinct names over the baseline's repetitions
     std::optional<double> increase_pct;  // nullopt when the baseline mean is 0
     int n_before = 0, n_after = 0;

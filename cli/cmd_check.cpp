@@ -29,8 +29,8 @@ int cmd_check(const std::vector<std::string>& args) {
         "db", po::value(&db)->default_value(default_db_path()), "database holding the candidate runs ($HAP_DB)")(
         "max-increase", po::value(&max_increase)->default_value(0), "allowed growth of a cell's mean, in percent")(
         "fail-on", po::value(&fail_on_arg)->default_value("both"),
-        "which verdict fails the check, besides --max-increase: both (beyond the baseline's repetitions and its "
-        "union), repetitions, union, or threshold (the percentage alone)")(
+        "which verdict fails the check, besides --max-increase: both (beyond the repetitions' noise, Welch's t-test "
+        "at 95%, and beyond the baseline's union), repetitions, union, or threshold (the percentage alone)")(
         "format", po::value(&format)->default_value("text"), "text, or csv (one row per cell, new names ';'-separated)")(
         "figure", po::value(&figure), "hap_fn, hap_sys, hap_hc, backend or hap_cc (default: hap_fn if captured, else hap_sys)")(
         "kernel", po::value(&sel.kernel), "candidate kernel release (when the candidate database holds several)")(
@@ -62,7 +62,7 @@ int cmd_check(const std::vector<std::string>& args) {
     auto yes = [](bool b) { return b ? "yes" : "no"; };
     if (format == "csv") {
         write_csv_row(std::cout, {"runtime", "platform", "workload", "mode", "figure", "baseline_kernel", "candidate_kernel", "n_baseline",
-                 "n_candidate", "baseline_mean", "baseline_max", "baseline_union", "candidate_mean", "increase_pct",
+                 "n_candidate", "baseline_mean", "baseline_max", "baseline_union", "candidate_mean", "increase_pct", "noise_bound",
                  "beyond_threshold", "beyond_repetitions", "beyond_union", "regression", "added", "removed"});
         auto join = [](const std::vector<std::string>& v) {
             std::string s;
@@ -73,7 +73,8 @@ int cmd_check(const std::vector<std::string>& args) {
             write_csv_row(std::cout, {c.baseline.runtime, c.baseline.platform, c.baseline.workload, c.baseline.mode, c.figure, c.baseline.kernel,
                      c.candidate.kernel, std::to_string(c.n_before), std::to_string(c.n_after), fmt::format("{:g}", c.before),
                      fmt::format("{:g}", c.before_max), fmt::format("{:g}", c.before_union), fmt::format("{:g}", c.after),
-                     c.increase_pct ? fmt::format("{:.2f}", *c.increase_pct) : "", yes(c.beyond_threshold),
+                     c.increase_pct ? fmt::format("{:.2f}", *c.increase_pct) : "",
+                     c.noise_bound ? fmt::format("{:.2f}", *c.noise_bound) : "", yes(c.beyond_threshold),
                      yes(c.beyond_repetitions), yes(c.beyond_union), yes(c.regression), join(c.added), join(c.removed)});
         // A baseline cell without candidate runs fails the check; CSV has no
         // row for it, so it is said on stderr.
@@ -84,8 +85,8 @@ int cmd_check(const std::vector<std::string>& args) {
     std::cout << fmt::format(
         "hap check: candidate {} against baseline {}; a cell fails when it grows by more than {:g}%{}\n", db, baseline,
         max_increase,
-        *fail_on == FailOn::Both          ? " and beyond both the baseline's repetitions and its union"
-        : *fail_on == FailOn::Repetitions ? " and beyond the baseline's largest repetition"
+        *fail_on == FailOn::Both          ? " and beyond both the repetitions' noise (Welch, 95%) and the baseline's union"
+        : *fail_on == FailOn::Repetitions ? " and beyond the repetitions' noise (Welch, 95%)"
         : *fail_on == FailOn::Union       ? " and beyond the baseline's union"
                                           : " (--fail-on threshold: the baseline's spread is not asked)");
     TextTable t({"cell", "mode", "figure", "baseline kernel", "candidate kernel", "n", "baseline", "max", "union",
@@ -94,7 +95,8 @@ int cmd_check(const std::vector<std::string>& args) {
         t.add({c.baseline.label(), c.baseline.mode, c.figure, c.baseline.kernel, c.candidate.kernel,
                fmt::format("{}/{}", c.n_before, c.n_after), fmt::format("{:.1f}", c.before), fmt::format("{:g}", c.before_max),
                fmt::format("{:g}", c.before_union), fmt::format("{:.1f}", c.after),
-               c.increase_pct ? fmt::format("{:+.1f}%", *c.increase_pct) : "from 0", yes(c.beyond_repetitions),
+               c.increase_pct ? fmt::format("{:+.1f}%", *c.increase_pct) : "from 0",
+               c.noise_bound ? fmt::format("{} (±{:.1f})", yes(c.beyond_repetitions), *c.noise_bound) : yes(c.beyond_repetitions),
                yes(c.beyond_union), std::to_string(c.added.size()), std::to_string(c.removed.size()),
                c.regression ? "REGRESSION" : c.beyond_threshold && c.after > c.before ? "ok (within noise)" : "ok"});
     t.print(std::cout);

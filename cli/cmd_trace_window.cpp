@@ -45,6 +45,9 @@ double parse_seconds(const std::string& option, const std::string& text, bool ze
         throw UserError(fmt::format("--{}: '{}' is not a number of seconds", option, text), hint, kExitUsage);
     if (v < 0) throw UserError(fmt::format("--{}: {} is negative", option, text), hint, kExitUsage);
     if (v == 0 && !zero_ok) throw UserError(fmt::format("--{}: must be more than 0 seconds", option), hint, kExitUsage);
+    // A duration that rounds to 0 ns would read as "no end" (CountWindow).
+    if (v > 0 && v < 1e-3)
+        throw UserError(fmt::format("--{}: {} s is below the 1 ms the window is kept to", option, text), hint, kExitUsage);
     if (v > kMaxSeconds) throw UserError(fmt::format("--{}: {} s is more than a year", option, text), hint, kExitUsage);
     return v;
 }

@@ -16,6 +16,11 @@ void RunAggregate::on_event(const TraceEvent& ev) {
     if (window_ && adds_hits && !window_->contains(ev.ts)) {
         // A vCPU found by its kvm_exit before the window is still a vCPU.
         if (ev.kind == EventKind::KvmExit) tasks_.on_guest_exit(ev.pid);
+        // An entry-path function after the window's end still says which
+        // ABI a syscall inside it entered through (ia32_sys_call, ...).
+        if ((ev.kind == EventKind::FunctionEntry || ev.kind == EventKind::FuncGraphEntry) && !entry_.empty() &&
+            !(ev.flags & kInterruptContext))
+            on_function(ev);
         ++totals_.outside_window;
         return;
     }

@@ -71,12 +71,15 @@ std::string syscall_name(SyscallAbi abi, int64_t nr) {
 
 std::optional<EntryPathFunction> entry_path_function(std::string_view name) {
     // Before sys_enter: the C half of each entry (arch/x86/entry/common.c).
-    // noinstr since 5.9, so only older kernels trace them.
+    // noinstr since 5.9, so only older kernels trace them; since 5.9 they all
+    // sit in .noinstr.text, which keeps maybe_before()'s span small. Not the
+    // assembly entry_INT80_compat: never traced, and in .entry.text it would
+    // stretch the span over .sched.text and .spinlock.text.
     static const std::unordered_map<std::string_view, SyscallAbi> before = {
         {"do_int80_syscall_32", SyscallAbi::Ia32},   {"do_fast_syscall_32", SyscallAbi::Ia32},
         {"__do_fast_syscall_32", SyscallAbi::Ia32},  {"do_SYSENTER_32", SyscallAbi::Ia32},
         {"do_syscall_32_irqs_on", SyscallAbi::Ia32}, {"int80_emulation", SyscallAbi::Ia32},
-        {"entry_INT80_compat", SyscallAbi::Ia32},    {"do_syscall_64", SyscallAbi::X86_64},
+        {"do_syscall_64", SyscallAbi::X86_64},
         {"do_syscall_x64", SyscallAbi::X86_64},      {"do_syscall_x32", SyscallAbi::X32}};
     if (auto it = before.find(name); it != before.end()) return EntryPathFunction{it->second, true};
     // After sys_enter: the dispatch (x64_sys_call & co., 6.9 and stable
