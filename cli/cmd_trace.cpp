@@ -30,7 +30,9 @@ namespace hap::cli {
 namespace {
 
 // The command is forked stopped on a pipe, so the pid filter is in place
-// before its first instruction; closing the pipe lets it exec.
+// before its first instruction; closing the pipe lets it exec. It leads a
+// process group of its own, so that stopping it (the window's end, an
+// interrupt) stops what it started too: `-- sh -c 'a; b'` leaves no b.
 class HeldCommand {
 public:
     explicit HeldCommand(const std::vector<std::string>& argv) {
@@ -39,6 +41,7 @@ public:
         if (pid_ < 0) throw UserError("fork: " + std::string(std::strerror(errno)));
         if (pid_ == 0) {
             char b;
+            ::setpgid(0, 0);
             ::close(go_[1]);
             if (::read(go_[0], &b, 1) != 1) ::_exit(126);
             std::vector<char*> args;
@@ -48,12 +51,13 @@ public:
             ::execvp(args[0], args.data());
             ::_exit(127);
         }
+        ::setpgid(pid_, pid_);  // both sides set it: no race with the kills below
         ::close(go_[0]);
     }
     ~HeldCommand() {
         if (go_[1] >= 0) ::close(go_[1]);
+        ::kill(-pid_, SIGKILL);  // what it left behind, too
         if (!status_) {
-            ::kill(pid_, SIGKILL);
             int st;
             ::waitpid(pid_, &st, 0);
         }
@@ -71,7 +75,8 @@ public:
         if (!status_ && ::waitpid(pid_, &st, WNOHANG) == pid_) status_ = st;
         return status_;
     }
-    void signal(int sig) { ::kill(pid_, sig); }
+    // To its whole process group.
+    void signal(int sig) { ::kill(-pid_, sig); }
 
 private:
     int go_[2] = {-1, -1};
