@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs inside a lab VM booted on an older kernel (tests/lab/test_lab_kernel_5_10.sh):
+# Runs inside a lab VM booted on another kernel (tests/lab/test_lab_kernel.sh):
 # trace and measure must finish there, each within a bound. Linux 5.10's
 # set_event_pid returns 0 for the "\n" after a pid; hap wrote it again for
 # ever (synchronize_rcu each time) and every command hung before it began.
