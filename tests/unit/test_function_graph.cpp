@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "replay_fixture.h"
 #include "replay_source.h"
 #include "run_aggregate.h"
 #include "symbol_names.h"
@@ -34,21 +35,13 @@ struct Watch : EventSink {
     }
 };
 
-struct Replayed {
-    TaskTable tasks;
-    RunAggregate agg{tasks};
+struct Replayed : test::ReplayedCapture {
     Watch watch;
-    std::unique_ptr<ReplaySource> src;
     std::map<Role, std::set<std::string>> functions;  // raw names per role
 };
 
 std::unique_ptr<Replayed> replay() {
-    auto r = std::make_unique<Replayed>();
-    auto src = ReplaySource::open(kCapture);
-    REQUIRE(src.ok());
-    r->src = std::move(*src);
-    r->src->seed_tasks(r->tasks);
-    r->src->seed_abis(r->agg.abis());
+    auto r = test::open_replay<Replayed>(kCapture);
     r->watch.agg = &r->agg;
     r->src->drain(r->watch);
     for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); }))

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "kallsyms.h"
+#include "replay_fixture.h"
 #include "replay_source.h"
 #include "run_aggregate.h"
 #include "symbol_names.h"
@@ -36,18 +37,13 @@ struct Names {
 };
 
 Names replay(const std::string& kernel) {
+    auto r = test::replay_capture(std::string(HAP_UNPACKED_FIXTURES) + "/fg-cat-" + kernel);
     Names n;
-    auto src = ReplaySource::open(std::string(HAP_UNPACKED_FIXTURES) + "/fg-cat-" + kernel);
-    REQUIRE(src.ok());
-    n.src = std::move(*src);
-    TaskTable tasks;
-    RunAggregate agg{tasks};
-    n.src->seed_tasks(tasks);
-    n.src->drain(agg);
-    n.events = agg.totals().events;
-    n.recorded = n.src->meta()["events"].get<uint64_t>();
-    for (const auto& h : agg.hits([&](uint64_t a) { return n.src->function_name(a); }))
+    n.events = r->agg.totals().events;
+    n.recorded = r->src->meta()["events"].get<uint64_t>();
+    for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); }))
         if (h.kind == SymbolKind::Function && h.role == Role::Workload) n.raw.insert(h.name);
+    n.src = std::move(r->src);
     return n;
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "files.h"
+#include "replay_fixture.h"
 #include "replay_source.h"
 #include "run_aggregate.h"
 
@@ -16,22 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kCapture = std::string(HAP_FIXTURES) + "/sh-ls-cat";
 
-struct Replayed {
-    TaskTable tasks;
-    RunAggregate agg{tasks};
-    std::unique_ptr<ReplaySource> src;
-};
-
-std::unique_ptr<Replayed> replay(const std::string& dir) {
-    auto r = std::make_unique<Replayed>();
-    auto src = ReplaySource::open(dir);
-    REQUIRE(src.ok());
-    r->src = std::move(*src);
-    r->src->seed_tasks(r->tasks);
-    r->src->seed_abis(r->agg.abis());
-    r->src->drain(r->agg);
-    return r;
-}
+std::unique_ptr<test::ReplayedCapture> replay(const std::string& dir) { return test::replay_capture(dir); }
 
 std::set<std::string> syscalls(const RunAggregate& agg, Role role) {
     std::set<std::string> out;

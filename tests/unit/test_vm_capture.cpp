@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "replay_fixture.h"
 #include "replay_source.h"
 #include "run_aggregate.h"
 
@@ -16,21 +17,12 @@ using namespace hap;
 namespace {
 const std::string kCapture = std::string(HAP_UNPACKED_FIXTURES) + "/vm-q35-redis-6.1";
 
-struct Replayed {
-    TaskTable tasks;
-    RunAggregate agg{tasks};
-    std::unique_ptr<ReplaySource> src;
+struct Replayed : test::ReplayedCapture {
     std::map<SymbolKind, std::map<Role, std::set<std::string>>> names;
 };
 
 std::unique_ptr<Replayed> replay() {
-    auto r = std::make_unique<Replayed>();
-    auto src = ReplaySource::open(kCapture);
-    REQUIRE(src.ok());
-    r->src = std::move(*src);
-    r->src->seed_tasks(r->tasks);
-    r->src->seed_abis(r->agg.abis());
-    r->src->drain(r->agg);
+    auto r = test::replay_capture<Replayed>(kCapture);
     for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); }))
         r->names[h.kind][h.role].insert(h.name);
     return r;
