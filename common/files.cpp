@@ -112,6 +112,29 @@ std::string trim(std::string s) {
     return s;
 }
 
+std::string last_line(const std::string& text) {
+    std::string s = trim(text);
+    const auto nl = s.find_last_of("\r\n");
+    return nl == std::string::npos ? s : trim(s.substr(nl + 1));
+}
+
+std::string last_line_starting(const std::string& text, const std::string& prefix) {
+    std::string found;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find_first_of("\r\n", pos);
+        if (end == std::string::npos) end = text.size();
+        if (std::string line = trim(text.substr(pos, end - pos)); line.rfind(prefix, 0) == 0) found = std::move(line);
+        pos = end + 1;
+    }
+    return found;
+}
+
+std::string last_line_of_file(const std::string& path) {
+    auto text = read_file(path);
+    return text ? last_line(*text) : "";
+}
+
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> parts;
     size_t start = 0;

@@ -17,6 +17,13 @@ std::vector<std::string> list_dir(const std::string& path);  // names, no . or .
 Status make_dirs(const std::string& path);
 std::string trim(std::string s);
 std::vector<std::string> split(const std::string& s, char sep);
+// The last non-empty line of `text`, trimmed; a \r ends a line too (a serial
+// console's \r\n, a progress line rewritten in place). "" when there is none.
+std::string last_line(const std::string& text);
+// The last line of `text` that starts with `prefix` once trimmed; "" when none.
+std::string last_line_starting(const std::string& text, const std::string& prefix);
+// last_line of a file, "" when it cannot be read: for quoting a log in an error.
+std::string last_line_of_file(const std::string& path);
 
 }  // namespace hap
 

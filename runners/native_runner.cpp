@@ -22,13 +22,6 @@ std::atomic<int> g_seq{0};
 // What the OCI spec mounts writable on the image's read-only root (oci_spec.cpp).
 const std::vector<std::string> kScratchAlways = {"/tmp", "/run"};
 
-std::string last_line(const std::string& path) {
-    auto text = read_file(path);
-    std::string last = text ? trim(*text) : "";
-    if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
-    return last;
-}
-
 }  // namespace
 
 std::vector<std::string> missing_host_packages(const std::vector<std::string>& packages) {
@@ -143,7 +136,7 @@ void NativeRunner::launch() {
                 case 121: why = "cannot join network namespace " + link_->workload_ns(); break;
                 case 122: case 123: why = "cannot make its private scratch mounts"; break;
                 case 124: why = "cannot execute " + argv[0]; break;
-                default: why = "exit " + std::to_string(WEXITSTATUS(status)) + ": " + last_line(log_);
+                default: why = "exit " + std::to_string(WEXITSTATUS(status)) + ": " + last_line_of_file(log_);
             }
         } else {
             why = "killed by signal " + std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0);

@@ -41,9 +41,7 @@ void PrivateDockerd::start() {
         if (r && r->succeeded()) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
-    auto text = read_file(log);
-    std::string last = text ? trim(*text) : "";
-    if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
+    const std::string last = last_line_of_file(log);
     stop();
     throw UserError("the private dockerd did not come up: " + (last.empty() ? "no output" : last), "log: " + log);
 }

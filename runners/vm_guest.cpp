@@ -31,8 +31,7 @@ std::string run_builder(const std::string& name, const Argv& args, const std::st
         }
         throw UserError(what + " failed: " + reason, hint);
     }
-    std::string path = trim(r->out);
-    if (auto nl = path.rfind('\n'); nl != std::string::npos) path = path.substr(nl + 1);
+    const std::string path = last_line(r->out);
     if (path.empty() || !path_exists(path)) throw UserError(what + ": " + script + " printed no file", "run it by hand");
     return path;
 }

@@ -23,35 +23,6 @@ std::atomic<int> g_seq{400};  // apart from the OCI (0), Kata (200) runners' nam
 // one fixed name never collides.
 constexpr const char* kTap = "haptap0";
 
-// The last non-empty line of a log, without the serial console's \r.
-std::string last_line_of(const std::string& path) {
-    auto text = read_file(path);
-    if (!text) return "";
-    std::string s = *text;
-    for (auto& c : s)
-        if (c == '\r') c = '\n';
-    s = trim(s);
-    if (auto nl = s.rfind('\n'); nl != std::string::npos) s = s.substr(nl + 1);
-    return trim(s);
-}
-
-// The last line of a log that starts with `prefix` (console lines may carry
-// kernel messages after it), without the \r; "" when there is none.
-std::string last_line_starting(const std::string& path, const std::string& prefix) {
-    auto text = read_file(path);
-    if (!text) return "";
-    std::string found;
-    size_t pos = 0;
-    while (pos < text->size()) {
-        size_t nl = text->find('\n', pos);
-        if (nl == std::string::npos) nl = text->size();
-        std::string line = trim(text->substr(pos, nl - pos));
-        if (line.rfind(prefix, 0) == 0) found = line;
-        pos = nl + 1;
-    }
-    return found;
-}
-
 std::string describe_status(int status) {
     if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
@@ -113,7 +84,7 @@ void VmRunner::start_virtiofsd() {
     virtiofsd_ = std::move(*child);
     for (int i = 0; i < 200 && !path_exists(sock); ++i) {
         if (!virtiofsd_.running())
-            throw UserError("virtiofsd exited before it listened: " + last_line_of(dir_ + "/virtiofsd.log"),
+            throw UserError("virtiofsd exited before it listened: " + last_line_of_file(dir_ + "/virtiofsd.log"),
                             "see " + dir_ + "/virtiofsd.log");
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -175,20 +146,21 @@ std::string VmRunner::exited_why() {
         if (virtiofsd_.pid() <= 0 || virtiofsd_.running()) return "";
         keep_logs();
         return "virtiofsd, which serves the guest's root, exited (" + describe_status(virtiofsd_.wait_status().value_or(-1)) +
-               "): " + last_line_of(opts_.state_dir + "/logs/" + id_ + ".virtiofsd.log");
+               "): " + last_line_of_file(opts_.state_dir + "/logs/" + id_ + ".virtiofsd.log");
     }
     keep_logs();
     std::string why = "the guest stopped (QEMU " + describe_status(qemu_.wait_status().value_or(-1));
-    if (auto q = last_line_of(opts_.state_dir + "/logs/" + id_ + ".qemu.log"); !q.empty()) why += ": " + q;
+    if (auto q = last_line_of_file(opts_.state_dir + "/logs/" + id_ + ".qemu.log"); !q.empty()) why += ": " + q;
     why += ")";
-    // keep_logs() above has copied the console: read it, do not copy again.
-    const std::string console = opts_.state_dir + "/logs/" + id_ + ".console.log";
+    // keep_logs() above has copied the console: read that copy, once.
+    auto read = read_file(opts_.state_dir + "/logs/" + id_ + ".console.log");
+    const std::string console = read ? *read : "";
     // hap's guest init says why it gave up (scripts/vm/guest-init) before the
     // kernel's own reboot messages, which would otherwise be the last line.
     if (auto said = last_line_starting(console, "hap-vm: ");
         said.rfind("hap-vm: FAILED: ", 0) == 0 || said.rfind("hap-vm: workload exited", 0) == 0)
         why += "; the guest's init said '" + said.substr(8) + "'";
-    if (auto c = last_line_of(console); !c.empty())
+    if (auto c = last_line(console); !c.empty())
         why += "; guest console's last line: '" + c + "'";
     else why += "; the guest console is empty";
     return why;
@@ -196,7 +168,7 @@ std::string VmRunner::exited_why() {
 
 std::string VmRunner::last_output() {
     keep_logs();
-    return last_line_of(opts_.state_dir + "/logs/" + id_ + ".console.log");
+    return last_line_of_file(opts_.state_dir + "/logs/" + id_ + ".console.log");
 }
 
 void VmRunner::keep_logs() noexcept {
