@@ -82,7 +82,7 @@ void Kallsyms::index() {
         // `__pfx_NAME` over the 16 bytes of padding before it, FineIBT a
         // `__cfi_NAME`: never code a record is reached in, never a name to
         // count. Left out, an address in the padding names the function before.
-        if ((nl - q > 6 && std::string_view(q, 6) == "__pfx_") || (nl - q > 6 && std::string_view(q, 6) == "__cfi_")) continue;
+        if (nl - q > 6 && (std::string_view(q, 6) == "__pfx_" || std::string_view(q, 6) == "__cfi_")) continue;
         k.syms_.push_back(Sym{a, static_cast<uint32_t>(q - base)});
     }
     // Of several names at one address, lookup keeps the first listed:
@@ -104,9 +104,12 @@ std::string Kallsyms::lookup(uint64_t addr) const {
     // table, which is the first listed (kallsyms.c, get_symbol_pos).
     auto sym = std::prev(it);
     while (sym != syms_.begin() && std::prev(sym)->addr == sym->addr) --sym;
-    const size_t at = sym->name_at;
-    const size_t stop = text_.find_first_of(" \t\n", at);
-    return std::string(text_.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
+    return std::string(name_of(*sym));
+}
+
+std::string_view Kallsyms::name_of(const Sym& sym) const {
+    const size_t stop = text_.find_first_of(" \t\n", sym.name_at);
+    return text_.substr(sym.name_at, stop == std::string_view::npos ? std::string_view::npos : stop - sym.name_at);
 }
 
 void Kallsyms::for_each(const std::function<void(uint64_t, uint64_t, std::string_view)>& fn) const {
@@ -117,9 +120,7 @@ void Kallsyms::for_each(const std::function<void(uint64_t, uint64_t, std::string
                 next = syms_[j].addr;
                 break;
             }
-        const size_t at = syms_[i].name_at;
-        const size_t stop = text_.find_first_of(" \t\n", at);
-        fn(syms_[i].addr, next, text_.substr(at, stop == std::string_view::npos ? std::string_view::npos : stop - at));
+        fn(syms_[i].addr, next, name_of(syms_[i]));
     }
 }
 

@@ -38,6 +38,7 @@ private:
         uint32_t name_at;  // the name runs to the next blank or newline
     };
     void index();
+    std::string_view name_of(const Sym& sym) const;
     std::shared_ptr<const void> storage_;  // owns what text_ views: a string or a mapping
     std::string_view text_;
     std::vector<Sym> syms_;  // sorted by address
