@@ -30,20 +30,25 @@ check "no kernel panic in the lab VM" bash -c "! grep -q 'Kernel panic' '$out/co
 
 q() { sqlite3 "$out/hap.db" "$1" 2>/dev/null; }
 fn_role() { q "select count(distinct s.normalized) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$1 and s.kind='function' and h.role='$2'"; }
+# What every complete vm run must show: functions under ROLEs, no loss, a throughput.
+vm_run_checks() {  # SHAPE RUN ROLE...
+  local shape=$1 r=$2 role n; shift 2
+  for role in "$@"; do
+    n=$(fn_role "$r" "$role")
+    check "$shape: HAP_fn:$role > 0 ($n)" test "${n:-0}" -gt 0
+  done
+  check "$shape: no events lost" test "$(q "select lost_events from runs where id=$r")" = 0
+  check "$shape: throughput recorded" test "$(q "select throughput > 0 from runs where id=$r")" = 1
+}
 run=$(q "select id from runs where runtime='vm' and platform='q35' and status='complete' order by id limit 1")
 check "a complete q35 run came back" test -n "$run"
 if [ -n "$run" ]; then
-  for role in vcpu backend; do
-    n=$(fn_role "$run" "$role")
-    check "q35: HAP_fn:$role > 0 ($n)" test "${n:-0}" -gt 0
-  done
+  vm_run_checks q35 "$run" vcpu backend
   # QEMU's main loop may sleep through a few seconds of load (vhost-net
   # carries the packets, virtiofsd serves the root): its threads must be
   # found and stored as vmm, but a window without a vmm function is a true result.
   check "q35: vmm threads stored ($(q "select group_concat(comm) from run_tasks where run_id=$run and role='vmm'")); HAP_fn:vmm $(fn_role "$run" vmm)" \
     test "$(q "select count(*) from run_tasks where run_id=$run and role='vmm'")" -gt 0
-  check "q35: no events lost" test "$(q "select lost_events from runs where id=$run")" = 0
-  check "q35: throughput recorded" test "$(q "select throughput > 0 from runs where id=$run")" = 1
   exits=$(q "select group_concat(distinct s.raw) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and s.kind='exit_reason'")
   check "q35: exit reasons are named ($exits)" bash -c "[[ '$exits' == *svm:* ]]"
   vhost=$(q "select count(*) from hits h join symbols s on s.id=h.symbol_id where h.run_id=$run and h.role='backend' and s.normalized like 'vhost%'")
@@ -58,13 +63,8 @@ check "a complete microvm run came back" test -n "$mrun"
 if [ -n "$mrun" ]; then
   # Firecracker's shape: virtio-net is emulated in the VMM (no vhost), so the
   # VMM does the packet work and there is no backend task.
-  for role in vcpu vmm; do
-    n=$(fn_role "$mrun" "$role")
-    check "microvm: HAP_fn:$role > 0 ($n)" test "${n:-0}" -gt 0
-  done
+  vm_run_checks microvm "$mrun" vcpu vmm
   check "microvm: no backend task" test "$(q "select count(*) from run_tasks where run_id=$mrun and role='backend'")" = 0
-  check "microvm: no events lost" test "$(q "select lost_events from runs where id=$mrun")" = 0
-  check "microvm: throughput recorded" test "$(q "select throughput > 0 from runs where id=$mrun")" = 1
 fi
 for case in "guest kernel /nonexistent" "no modules for guest kernel" "the guest stopped" "never answered its readiness probe"; do
   check "stored failed: $case" test "$(q "select count(*) from runs where runtime='vm' and status='failed' and reason like '%$case%'")" -ge 1
