@@ -108,7 +108,7 @@ Expected<std::vector<Cell>> compute_cells(const std::vector<RunSets>& runs, cons
         Cell c;
         c.key = key;
         std::map<std::string, std::vector<double>> values;
-        std::vector<double> tp;
+        std::vector<double> tp, untraced;
         for (const RunSets* r : members) {
             c.run_ids.push_back(r->run.id);
             for (const auto& [fig, names] : r->names) {
@@ -119,9 +119,11 @@ Expected<std::vector<Cell>> compute_cells(const std::vector<RunSets>& runs, cons
                 tp.push_back(*r->run.throughput);
                 c.throughput_unit = r->run.throughput_unit;
             }
+            if (r->run.throughput_untraced) untraced.push_back(*r->run.throughput_untraced);
         }
         for (const auto& [fig, v] : values) c.figures[fig] = FigureStat{describe(v), static_cast<int64_t>(c.unions[fig].size())};
         if (!tp.empty()) c.throughput = describe(tp);
+        if (!untraced.empty()) c.throughput_untraced = describe(untraced);
         if (auto t = options.traceable.find(key.kernel); t != options.traceable.end()) c.traceable_functions = t->second;
         if (options.complexity && c.unions.count("hap_fn")) {
             auto table = options.complexity->find(key.kernel);

@@ -46,7 +46,8 @@ struct Cell {
     std::map<std::string, FigureStat> figures;
     std::map<std::string, std::set<std::string>> unions;  // hap_cc has none
     std::optional<int64_t> traceable_functions;  // of the cell's kernel
-    std::optional<Stat> throughput;
+    std::optional<Stat> throughput;            // while traced
+    std::optional<Stat> throughput_untraced;   // the same load, nothing traced (runs that have it)
     std::string throughput_unit;
     // HAP_fn mean as a share of the kernel's traceable functions (0..1).
     std::optional<double> traceable_share() const;

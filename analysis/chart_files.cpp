@@ -59,7 +59,7 @@ Expected<std::vector<const Cell*>> chart_cells(const std::vector<Cell>& cells, c
 
 ChartFiles files_for(const std::string& prefix, const std::string& name) {
     const std::string base = prefix + "-" + name;
-    return {base + ".dat", base + ".gp", base + ".png", base + ".svg"};
+    return {base + ".dat", base + ".gp", base + ".png", base + ".svg", ""};
 }
 
 std::string base_name(const std::string& p) { return std::filesystem::path(p).filename().string(); }
@@ -133,33 +133,64 @@ Expected<ChartFiles> write_bar_chart(const std::vector<Cell>& cells, const Chart
     return f;
 }
 
+// Which throughput a tradeoff point stands on: the untraced one where the
+// cell has it (the runtime's own speed), else the traced one (the tracer's
+// cost included), marked in the label so a reader never mixes them up.
+TradeoffAxis tradeoff_axis(const std::vector<const Cell*>& cells) {
+    int untraced = 0, traced = 0;
+    for (const Cell* c : cells) {
+        if (c->throughput_untraced) ++untraced;
+        else if (c->throughput) ++traced;
+    }
+    if (untraced > 0 && traced == 0) return {"untraced throughput", "the same load in a fresh sandbox, nothing traced"};
+    if (untraced == 0) return {"throughput while traced", "no cell has an untraced baseline: the tracer's cost is included"};
+    return {"throughput: untraced, or while traced where the label says (traced)",
+            std::to_string(traced) + " cell(s) have no untraced baseline and plot the traced figure"};
+}
+
+std::string tradeoff_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec) {
+    std::string dat = fmt::format("# cell, throughput mean, low, high, {} mean, low, high ({}); throughput untraced where the "
+                                  "cell has it, else traced (label says so)\n",
+                                  spec.figure, errors_name(spec.errors));
+    for (const auto& c : cells) {
+        const FigureStat* fig = c.figure(spec.figure);
+        const Stat* tp = c.throughput_untraced ? &*c.throughput_untraced : c.throughput ? &*c.throughput : nullptr;
+        if (!fig || !tp) continue;
+        auto [tlo, thi] = error_range(*tp, spec.errors);
+        auto [hlo, hhi] = error_range(fig->stat, spec.errors);
+        const std::string label = c.key.label() + (c.throughput_untraced ? "" : " (traced)");
+        dat += fmt::format("{} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f}\n", quoted(label), tp->mean, tlo, thi, fig->stat.mean,
+                           hlo, hhi);
+    }
+    return dat;
+}
+
 Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const ChartSpec& spec) {
     std::string kernel, mode;
     auto chosen = chart_cells(cells, spec.figure, kernel, mode);
     if (!chosen) return chosen.error();
     std::string unit;
-    std::string dat = fmt::format("# cell, throughput mean, low, high, {} mean, low, high ({})\n", spec.figure, errors_name(spec.errors));
-    int points = 0;
+    std::vector<Cell> plotted;
     for (const Cell* c : *chosen) {
-        if (!c->throughput) continue;
+        if (!c->throughput && !c->throughput_untraced) continue;
         unit = c->throughput_unit;
-        const Stat& h = c->figure(spec.figure)->stat;
-        auto [tlo, thi] = error_range(*c->throughput, spec.errors);
-        auto [hlo, hhi] = error_range(h, spec.errors);
-        dat += fmt::format("{} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f}\n", quoted(c->key.label()), c->throughput->mean, tlo,
-                           thi, h.mean, hlo, hhi);
-        ++points;
+        plotted.push_back(*c);
     }
-    if (points == 0) return Error{"no complete run with " + spec.figure + " recorded a throughput"};
-    const ChartFiles f = files_for(spec.prefix, "tradeoff");
+    if (plotted.empty()) return Error{"no complete run with " + spec.figure + " recorded a throughput"};
+    std::vector<const Cell*> ptrs;
+    for (const auto& c : plotted) ptrs.push_back(&c);
+    const TradeoffAxis axis = tradeoff_axis(ptrs);
+    ChartFiles f = files_for(spec.prefix, "tradeoff");
+    f.note = "x axis: " + axis.name + " (" + axis.why + ")";
     const std::string plot = fmt::format(
-        "set title \"Security against performance: {} vs throughput (error bars {})\\nLinux {}, mode {}\"\n"
-        "set xlabel \"throughput ({}), higher is faster\"\nset ylabel \"{}, lower is a smaller attack profile\"\n"
+        "set title \"Security against performance: {} vs {} (error bars {})\\nLinux {}, mode {}\"\n"
+        "set xlabel \"{} ({}), higher is faster\"\nset ylabel \"{}, lower is a smaller attack profile\"\n"
         "set grid\nset xrange [0:*]\nset yrange [0:*]\nset offsets 0, graph 0.15, graph 0.1, 0\nunset key\n"
         "plot \"{}\" using 2:5:3:4:6:7 with xyerrorbars pt 7 ps 1.2 lc rgb \"#4477aa\", \\\n"
         "     \"\" using 2:5:1 with labels offset 0,1.2 font \",10\"\n",
-        spec.figure, errors_name(spec.errors), kernel, mode, unit.empty() ? "per second" : unit, spec.figure, base_name(f.dat));
-    if (auto st = write_pair(f, dat, terminals(f, plot)); !st) return st.error();
+        spec.figure, axis.name, errors_name(spec.errors), kernel, mode, axis.name, unit.empty() ? "per second" : unit,
+        spec.figure, base_name(f.dat));
+    if (auto st = write_pair(f, tradeoff_chart_data(plotted, spec), terminals(f, plot)); !st) return st.error();
     return f;
 }
 

@@ -3,7 +3,8 @@
 // researcher can restyle it by editing the .gp and running gnuplot again.
 //   bars:     grouped bars of a figure per workload (groups) and runtime
 //             (bars), with error bars, like the published HAP charts;
-//   tradeoff: the figure against throughput, one labelled point per cell;
+//   tradeoff: the figure against throughput (untraced where measured), one
+//             labelled point per cell;
 //   roles:    one bar per cell, stacked by role (workload, runtime, vmm,
 //             vcpu, backend), so a reader sees where a VM's profile lives.
 #pragma once
@@ -25,7 +26,14 @@ struct ChartSpec {
 
 struct ChartFiles {
     std::string dat, gp, png, svg;
+    std::string note;  // what a reader must know to read it (the tradeoff's x axis)
 };
+
+// The tradeoff chart's x axis over the cells it plots: its name and why.
+struct TradeoffAxis {
+    std::string name, why;
+};
+TradeoffAxis tradeoff_axis(const std::vector<const Cell*>& cells);
 
 // Errors: no cell has the figure, or the cells span several kernels or
 // modes (a chart shows one kernel and one mode).
@@ -39,6 +47,11 @@ Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const Char
 // The stacked chart's .dat content (for tests): one row per cell, one column
 // per role; 0 where the role reached nothing or the sandbox has none.
 std::string role_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec);
+
+// The tradeoff's .dat content (for tests): one row per cell with the figure
+// and a throughput; x is the untraced throughput where the cell has it, else
+// the traced one, and then the label ends in "(traced)".
+std::string tradeoff_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec);
 
 // The bars' .dat content (for tests): one row per workload, three columns
 // (mean, low, high) per runtime, "?" where a cell is missing.

@@ -22,7 +22,7 @@ std::vector<std::string> run_csv_header() {
     for (const auto& [kind, prefix] : kRoleColumns)
         for (const auto& role : kRoles) h.push_back(prefix + "_" + role);
     for (const char* c : {"events", "lost_events", "interrupt_excluded", "trace_seconds", "throughput",
-                          "throughput_unit", "started_at", "host", "reason"})
+                          "throughput_untraced", "throughput_unit", "started_at", "host", "reason"})
         h.push_back(c);
     return h;
 }
@@ -41,7 +41,7 @@ std::vector<std::string> run_csv_fields(const RunSummary& s) {
         }
     }
     for (const auto& v : {num(r.events), num(r.lost_events), num(r.interrupt_excluded), num(r.trace_seconds),
-                          num(r.throughput), r.throughput_unit, r.started_at, r.hostname, r.reason})
+                          num(r.throughput), num(r.throughput_untraced), r.throughput_unit, r.started_at, r.hostname, r.reason})
         f.push_back(v);
     return f;
 }

@@ -24,6 +24,7 @@ void render(const ChartFiles& f) {
     if (!r) throw UserError("cannot run gnuplot: " + r.error().describe(), "install gnuplot-nox (scripts/setup does)");
     if (!r->succeeded()) throw UserError("gnuplot failed on " + f.gp + ": " + r->summary());
     std::cout << fmt::format("chart: {} and {} (data {}, script {})\n", f.png, f.svg, f.dat, f.gp);
+    if (!f.note.empty()) std::cout << "       " << f.note << "\n";
 }
 
 }  // namespace

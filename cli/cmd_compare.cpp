@@ -87,6 +87,7 @@ int cmd_compare(const std::vector<std::string>& args) {
         ("db", po::value(&base.db_path)->default_value(default_db_path()), "SQLite store ($HAP_DB)")
         ("buffer-kb", po::value(&base.buffer_kb)->default_value(16384), "ring buffer per CPU, KiB")
         ("record", po::value(&base.record_dir), "keep raw captures under DIR/RUNTIME-WORKLOAD/rep-N")
+        ("no-untraced", "skip each repetition's untraced baseline (the same load in a fresh sandbox, nothing traced)")
         ("docker-host", po::value(&base.docker_host), "use this engine instead of a private dockerd")
         ("ready-timeout", po::value(&ready)->default_value(60), "seconds to wait for the workload to answer")
         ("guest-kernel", po::value(&base.vm.kernel), "vm cells: the guest's vmlinuz-VERSION")
@@ -97,6 +98,7 @@ int cmd_compare(const std::vector<std::string>& args) {
     if (!parse_options("compare", "--runtimes a,b --workloads x,y [--reps N] [options]", desc, args, vm)) return 0;
     if (base.reps < 1 || base.reps > 1000) throw UserError("--reps must be between 1 and 1000", "", kExitUsage);
     base.duration = std::chrono::seconds(duration);
+    base.untraced_baseline = !vm.count("no-untraced");
     base.ready_timeout = std::chrono::seconds(ready);
     std::vector<std::string> runtimes, workloads;
     for (auto& r : split(runtimes_arg, ',')) if (!trim(r).empty()) runtimes.push_back(trim(r));

@@ -35,7 +35,10 @@ void print_result(const MeasureResult& r) {
     header.push_back("HAP_sys");
     for (const auto& role : sys_roles) header.push_back("sys:" + role);
     if (hc) header.push_back("HAP_hc");
+    bool untraced = false;
+    for (const auto& rep : r.reps) untraced = untraced || rep.throughput_untraced.has_value();
     for (const char* h : {"events", "lost", "throughput"}) header.push_back(h);
+    if (untraced) header.push_back("untraced");
     TextTable t(header);
     double sum_sys = 0, sum_tp = 0;
     int n = 0;
@@ -53,13 +56,15 @@ void print_result(const MeasureResult& r) {
         row.push_back(std::to_string(rep.events));
         row.push_back(std::to_string(rep.lost));
         row.push_back(fmt::format("{:.0f} {}", rep.throughput, rep.unit));
+        if (untraced) row.push_back(rep.throughput_untraced ? fmt::format("{:.0f} {}", *rep.throughput_untraced, rep.unit) : "-");
         t.add(row);
         if (rep.unique_syscalls) sum_sys += static_cast<double>(*rep.unique_syscalls);
         sum_tp += rep.throughput;
         ++n;
     }
     t.print(std::cout);
-    if (n > 1) std::cout << fmt::format("mean: HAP_sys {:.1f}, throughput {:.0f}\n", sum_sys / n, sum_tp / n);
+    if (n > 1) std::cout << fmt::format("mean: HAP_sys {:.1f}, throughput {:.0f} (traced)\n", sum_sys / n, sum_tp / n);
+    if (untraced) std::cout << "throughput: while traced; untraced: the same load in a fresh sandbox, nothing traced\n";
 }
 
 }  // namespace
@@ -82,6 +87,7 @@ int cmd_measure(const std::vector<std::string>& args) {
         ("db", po::value(&req.db_path)->default_value(default_db_path()), "SQLite store ($HAP_DB)")
         ("buffer-kb", po::value(&req.buffer_kb)->default_value(16384), "ring buffer per CPU, KiB")
         ("record", po::value(&req.record_dir), "also keep the raw capture of each repetition in DIR/rep-N")
+        ("no-untraced", "skip each repetition's untraced baseline (the same load in a fresh sandbox, nothing traced)")
         ("docker-host", po::value(&req.docker_host), "use this engine instead of a private dockerd")
         ("ready-timeout", po::value(&ready)->default_value(60), "seconds to wait for the workload to answer")
         ("guest-kernel", po::value(&req.vm.kernel), "vm: the guest's vmlinuz-VERSION (default $HAP_VM_KERNEL, else /boot's)")
@@ -95,6 +101,7 @@ int cmd_measure(const std::vector<std::string>& args) {
     po::variables_map vm;
     if (!parse_options("measure", "--runtime R --workload W [options]", desc, args, vm)) return 0;
     req.duration = std::chrono::seconds(duration);
+    req.untraced_baseline = !vm.count("no-untraced");
     req.ready_timeout = std::chrono::seconds(ready);
     auto progress = [](const std::string& line) { std::cerr << "hapctl: " << line << "\n"; };
     // Through hapd when it runs (it owns tracefs), else the same engine here.

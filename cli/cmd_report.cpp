@@ -93,7 +93,9 @@ int cmd_report(const std::vector<std::string>& args) {
             for (const auto& [name, fs] : c.figures)
                 if (name.rfind(fig + ":", 0) == 0 && (fs.stat.max > 0)) add("  " + name, fs.stat, std::to_string(fs.union_count), "-");
         }
-        if (c.throughput) add("throughput" + (c.throughput_unit.empty() ? "" : " (" + c.throughput_unit + ")"), *c.throughput, "-", "-");
+        const std::string unit = c.throughput_unit.empty() ? "" : " (" + c.throughput_unit + ")";
+        if (c.throughput) add("throughput traced" + unit, *c.throughput, "-", "-");
+        if (c.throughput_untraced) add("throughput untraced" + unit, *c.throughput_untraced, "-", "-");
     }
     if (format == "markdown") {
         print_markdown(std::cout, header, rows);

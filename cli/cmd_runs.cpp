@@ -27,14 +27,15 @@ int cmd_runs(const std::vector<std::string>& args) {
     auto runs = summarize_runs(*store, f);
     if (!runs) throw UserError(runs.error().describe());
     TextTable t({"id", "status", "runtime", "platform", "workload", "kernel", "mode", "rep", "HAP_fn", "HAP_sys",
-                 "lost", "throughput", "window", "started", "reason"});
+                 "lost", "throughput", "untraced", "window", "started", "reason"});
     auto n = [](const auto& v) { return v ? fmt::format("{}", *v) : std::string("-"); };
     for (const auto& s : *runs) {
         const auto& r = s.run;
         const std::string note = window_note(r.settings_json);  // trace --delay/--duration/SIGUSR1
         t.add({std::to_string(r.id), r.status, r.runtime, r.platform.empty() ? "-" : r.platform, r.workload,
                r.kernel_release, r.mode, std::to_string(r.repetition), n(s.hap_fn), n(s.hap_sys), n(r.lost_events),
-               r.throughput ? fmt::format("{:.0f}", *r.throughput) : "-", note.empty() ? "-" : note, r.started_at, r.reason});
+               r.throughput ? fmt::format("{:.0f}", *r.throughput) : "-",
+               r.throughput_untraced ? fmt::format("{:.0f}", *r.throughput_untraced) : "-", note.empty() ? "-" : note, r.started_at, r.reason});
     }
     t.print(std::cout);
     return 0;

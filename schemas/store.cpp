@@ -220,6 +220,22 @@ Status Store::end_run(int64_t run_id, const std::string& status, const std::stri
     });
 }
 
+Status Store::record_untraced(int64_t run_id, std::optional<double> throughput, const std::string& settings_patch_json) {
+    return guarded_void(path(), [&] {
+        sql::Transaction tx(db_);
+        auto upd = db_.prepare(
+            "UPDATE runs SET throughput_untraced = ?1, settings = json_patch(settings, ?2) WHERE id = ?3 AND status = 'complete'");
+        upd.bind(1, opt(throughput)).bind(2, settings_patch_json.empty() ? std::string("{}") : settings_patch_json).bind(3, run_id);
+        upd.step();
+        auto chk = db_.prepare("SELECT changes()");
+        chk.step();
+        if (chk.int_at(0) != 1)
+            throw sql::DbError{"run " + std::to_string(run_id) + " is not complete: an untraced baseline belongs to a complete run",
+                               SQLITE_ERROR};
+        tx.commit();
+    });
+}
+
 Expected<std::vector<RunRow>> Store::runs(const RunFilter& f) {
     return guarded(path(), [&] {
         std::string where = " WHERE 1";
@@ -241,7 +257,7 @@ Expected<std::vector<RunRow>> Store::runs(const RunFilter& f) {
             "SELECT r.id, r.uuid, r.runtime, r.platform, r.workload, r.image, r.mode, r.network, r.status, "
             "coalesce(r.reason, ''), r.started_at, coalesce(r.ended_at, ''), k.release, h.hostname, r.settings, "
             "r.repetition, r.events, r.lost_events, r.interrupt_excluded, r.trace_seconds, r.load_seconds, "
-            "r.throughput, coalesce(r.throughput_unit, '') "
+            "r.throughput, coalesce(r.throughput_unit, ''), r.throughput_untraced "
             "FROM runs r JOIN kernels k ON k.id = r.kernel_id JOIN hosts h ON h.id = r.host_id" +
             where + " ORDER BY r.id");
         for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
@@ -273,6 +289,7 @@ Expected<std::vector<RunRow>> Store::runs(const RunFilter& f) {
             r.load_seconds = od(20);
             r.throughput = od(21);
             r.throughput_unit = q.text_at(22);
+            r.throughput_untraced = od(23);
             rows.push_back(std::move(r));
         }
         return rows;
@@ -431,6 +448,10 @@ Expected<MergeCounts> Store::merge_from(const std::string& src_path) {
             "r.interrupt_excluded, r.gaps, r.throughput, r.throughput_unit, r.settings "
             "FROM src.runs r JOIN temp.merge_runs t ON t.src_id = r.id ORDER BY r.id");
         n.runs = changes();
+        if (v >= 3)
+            db_.exec(
+                "UPDATE main.runs SET throughput_untraced = (SELECT r.throughput_untraced FROM src.runs r "
+                "WHERE r.uuid = main.runs.uuid) WHERE uuid IN (SELECT uuid FROM temp.merge_runs)");
         db_.exec(
             "INSERT INTO main.hits (run_id, role, symbol_id, count) "
             "SELECT m.id, h.role, ms.id, h.count FROM src.hits h JOIN temp.merge_runs t ON t.src_id = h.run_id "

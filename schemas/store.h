@@ -16,7 +16,7 @@
 
 namespace hap {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct HostRecord {
     std::string machine_id, hostname;
@@ -67,6 +67,8 @@ struct RunRow {
     std::optional<int64_t> events, lost_events, interrupt_excluded;
     std::optional<double> trace_seconds, load_seconds, throughput;
     std::string throughput_unit;
+    // The same load in a fresh, untraced sandbox (schema 3); unit as above.
+    std::optional<double> throughput_untraced;
 };
 
 struct RunFilter {
@@ -93,6 +95,11 @@ public:
     Expected<int64_t> begin_run(const RunStart& run);
     Status complete_run(int64_t run_id, const RunOutcome& outcome);
     Status end_run(int64_t run_id, const std::string& status, const std::string& reason);
+    // Adds the untraced baseline to a complete run: its throughput (nullopt
+    // when the untraced run failed) and `settings_patch_json`, merged into the
+    // run's settings (json_patch), which says how it was run or why it failed.
+    // Errors: the run is not complete, or the database refuses the write.
+    Status record_untraced(int64_t run_id, std::optional<double> throughput, const std::string& settings_patch_json);
 
     Expected<std::vector<RunRow>> runs(const RunFilter& filter = {});
     Expected<std::vector<UniqueCount>> unique_counts(int64_t run_id);

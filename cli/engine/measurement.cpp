@@ -59,6 +59,40 @@ void wait_until_ready(Runner& runner, const Workload& workload, std::chrono::sec
     throw UserError(msg, "raise --ready-timeout if the sandbox is only slow to start");
 }
 
+// The untraced baseline of one repetition: a fresh sandbox of the same cell,
+// the same load for the same time, nothing traced. Runs after the traced
+// repetition is stored, so the traced figures are exactly what they would be
+// without it. Returns the throughput, or nullopt with `why` set when the
+// sandbox or its load failed (the traced run stays complete). An interrupt
+// is thrown as such.
+std::optional<double> measure_untraced(Runner& runner, const Workload& workload, const MeasureRequest& req,
+                                       const std::string& tag, const std::function<void(const std::string&)>& progress,
+                                       nlohmann::json& detail) {
+    struct Teardown {
+        Runner& r;
+        ~Teardown() { r.teardown(); }
+    } teardown{runner};
+    try {
+        progress(tag + ": untraced baseline: a fresh sandbox, the same load, nothing traced");
+        const auto t_launch = Clock::now();
+        runner.launch();
+        wait_until_ready(runner, workload, req.ready_timeout, req.state_dir);
+        check_interrupt();
+        detail["ready_seconds"] = seconds_since(t_launch);
+        const LoadResult load = workload.run_load(runner.endpoint(), req.duration);
+        check_interrupt();
+        detail["load_seconds"] = load.seconds;
+        detail["detail"] = load.detail;
+        progress(fmt::format("{}: untraced {:.0f} {} ({})", tag, load.throughput, load.unit, load.detail));
+        return load.throughput;
+    } catch (const UserError& e) {
+        if (e.exit_code() == kExitInterrupted || interrupted()) throw;
+        detail["error"] = e.what();
+        progress(fmt::format("{}: untraced baseline failed, the traced run stays complete: {}", tag, e.what()));
+        return std::nullopt;
+    }
+}
+
 }  // namespace
 
 std::string new_uuid() {
@@ -228,6 +262,23 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
             throw;
         }
         runner->teardown();
+        if (req.untraced_baseline) {
+            nlohmann::json detail = {{"what", "the same load for the same time in a fresh sandbox, nothing traced, "
+                                              "after the traced run"}};
+            std::optional<double> untraced;
+            try {
+                untraced = measure_untraced(*runner, *workload, req, tag, progress, detail);
+            } catch (const UserError&) {
+                // Interrupted: the traced run is complete and stays so; the
+                // baseline it lacks is said in its settings.
+                detail["error"] = "interrupted";
+                (void)store->record_untraced(*run_id, std::nullopt, nlohmann::json{{"untraced", detail}}.dump());
+                throw;
+            }
+            if (auto st = store->record_untraced(*run_id, untraced, nlohmann::json{{"untraced", detail}}.dump()); !st)
+                throw UserError(st.error().describe());
+            rr.throughput_untraced = untraced;
+        }
         result.reps.push_back(rr);
         check_interrupt();
     }

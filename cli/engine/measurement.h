@@ -26,6 +26,10 @@ struct MeasureRequest {
     std::string db_path = "hap.db";
     unsigned buffer_kb = 16384;
     std::string record_dir;  // "" = no capture kept; else DIR/rep-N
+    // After each traced repetition, the same load for the same time in a
+    // fresh sandbox with nothing traced: the throughput the runtime gives
+    // without the tracer's cost (stored as runs.throughput_untraced).
+    bool untraced_baseline = true;
     std::string docker_host;
     std::string state_dir = "/run/hap";
     std::string cache_dir = "/var/cache/hap";
@@ -41,7 +45,8 @@ struct RepResult {
     std::optional<int64_t> unique_hc;  // hypercalls + exit reasons, when kvm was captured
     std::map<std::string, int64_t> syscalls_by_role, functions_by_role;
     uint64_t events = 0, lost = 0;
-    double throughput = 0;
+    double throughput = 0;  // traced
+    std::optional<double> throughput_untraced;
     std::string unit;
 };
 

@@ -107,6 +107,7 @@ Expected<Request> parse_measure(Fields& f) {
     m.vm.mem_mb = static_cast<int>(n);
     TRY(read_string(f, "guest_append", m.vm.append, 1024, false, false));
     TRY(read_string(f, "guest_shared_fs", m.vm.shared_fs, 16, false, true));
+    TRY(read_bool(f, "untraced_baseline", m.untraced_baseline));
     TRY(read_bool(f, "wait", r.wait));
     return r;
 }
@@ -199,6 +200,7 @@ std::string measure_request_line(const MeasureRequest& m, bool wait) {
            {"db_path", m.db_path},
            {"wait", wait}};
     if (!m.platform.empty()) j["platform"] = m.platform;
+    if (!m.untraced_baseline) j["untraced_baseline"] = false;
     if (!m.record_dir.empty()) j["record_dir"] = m.record_dir;
     if (!m.docker_host.empty()) j["docker_host"] = m.docker_host;
     if (!m.vm.kernel.empty()) j["guest_kernel"] = m.vm.kernel;
@@ -219,6 +221,7 @@ nlohmann::json result_to_json(const MeasureResult& r) {
         x["unique_functions"] = rep.unique_functions ? json(*rep.unique_functions) : json(nullptr);
         x["functions_by_role"] = rep.functions_by_role;
         x["unique_hc"] = rep.unique_hc ? json(*rep.unique_hc) : json(nullptr);
+        x["throughput_untraced"] = rep.throughput_untraced ? json(*rep.throughput_untraced) : json(nullptr);
         reps.push_back(std::move(x));
     }
     return json{{"runtime", r.runtime}, {"platform", r.platform}, {"workload", r.workload}, {"modes", r.modes},
@@ -250,6 +253,8 @@ Expected<MeasureResult> result_from_json(const nlohmann::json& j) {
             if (x.contains("functions_by_role"))
                 rep.functions_by_role = x.at("functions_by_role").get<std::map<std::string, int64_t>>();
             if (x.contains("unique_hc") && !x.at("unique_hc").is_null()) rep.unique_hc = x.at("unique_hc").get<int64_t>();
+            if (x.contains("throughput_untraced") && !x.at("throughput_untraced").is_null())
+                rep.throughput_untraced = x.at("throughput_untraced").get<double>();
             r.reps.push_back(std::move(rep));
         }
         return r;

@@ -294,3 +294,33 @@ TEST_CASE("bar chart data: a row per workload, mean and CI per runtime", "[analy
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().message.find("2 kernels") != std::string::npos);
 }
+
+TEST_CASE("tradeoff chart: untraced throughput where a cell has it, traced and marked where not", "[analysis][chart]") {
+    TempDb a;
+    auto s = std::move(Store::open(a.path).value());
+    record_set(*s, "6.1.0-28-amd64", 0, "x");
+    // runc's three runs get an untraced baseline; runsc's none.
+    auto runs = s->runs();
+    REQUIRE(runs.ok());
+    for (const auto& r : *runs)
+        if (r.runtime == "runc") {
+            auto st = s->record_untraced(r.id, 90000.0 + 3000 * r.repetition, "{}");
+            INFO((st.ok() ? "" : st.error().describe()));
+            REQUIRE(st.ok());
+        }
+    auto cells = cells_of(*s);
+    REQUIRE(cells.size() == 2);
+    const Cell& runc = cells[0].key.runtime == "runc" ? cells[0] : cells[1];
+    REQUIRE(runc.throughput_untraced);
+    CHECK(runc.throughput_untraced->mean == Approx(96000));
+    CHECK(runc.throughput->mean == Approx(42000));  // the traced figure keeps its meaning
+    ChartSpec spec;
+    spec.figure = "hap_fn";
+    spec.errors = ErrorBars::minmax;
+    auto dat = tradeoff_chart_data(cells, spec);
+    CHECK(dat.find("\"runc redis\" 96000.000 93000.000 99000.000 39.667 39.000 40.000\n") != std::string::npos);
+    CHECK(dat.find("\"runsc redis (traced)\" 42000.000 41000.000 43000.000 20.000 20.000 20.000\n") != std::string::npos);
+    std::vector<const Cell*> both = {&cells[0], &cells[1]}, only_runc = {&runc};
+    CHECK(tradeoff_axis(both).name.find("where the label says (traced)") != std::string::npos);
+    CHECK(tradeoff_axis(only_runc).name == "untraced throughput");
+}

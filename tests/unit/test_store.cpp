@@ -163,3 +163,50 @@ TEST_CASE("a database locked by another writer is reported as locked, and nothin
     REQUIRE(runs.ok());
     CHECK(runs->size() == 1);
 }
+
+TEST_CASE("an untraced baseline joins a complete run, never a running one, and travels with a merge", "[store]") {
+    TempDb db, into;
+    {
+        auto s = std::move(Store::open(db.path).value());
+        auto id = s->begin_run(sample_run());
+        REQUIRE(id.ok());
+        // Still running: the traced run has not been stored yet.
+        CHECK_FALSE(s->record_untraced(*id, 91000.0, "{}").ok());
+        REQUIRE(s->complete_run(*id, sample_outcome()).ok());
+        REQUIRE(s->record_untraced(*id, 91000.0, R"({"untraced":{"load_seconds":10}})").ok());
+        auto id2 = s->begin_run(sample_run("runc", 2));
+        REQUIRE(s->complete_run(*id2, sample_outcome()).ok());
+        REQUIRE(s->record_untraced(*id2, std::nullopt, R"({"untraced":{"error":"redis never answered"}})").ok());
+        auto runs = s->runs();
+        REQUIRE(runs->size() == 2);
+        CHECK(*runs->at(0).throughput == Approx(50000));  // the traced figure keeps its meaning
+        CHECK(*runs->at(0).throughput_untraced == Approx(91000));
+        CHECK(runs->at(0).settings_json.find("\"load_seconds\":10") != std::string::npos);
+        CHECK_FALSE(runs->at(1).throughput_untraced);
+        CHECK(runs->at(1).settings_json.find("never answered") != std::string::npos);
+    }
+    auto dst = std::move(Store::open(into.path).value());
+    REQUIRE(dst->merge_from(db.path).ok());
+    auto merged = dst->runs();
+    REQUIRE(merged->size() == 2);
+    CHECK(*merged->at(0).throughput_untraced == Approx(91000));
+    CHECK_FALSE(merged->at(1).throughput_untraced);
+}
+
+TEST_CASE("a schema-2 store migrates to 3 with its runs intact and no untraced figure", "[store]") {
+    TempDb db;
+    {
+        auto s = std::move(Store::open(db.path).value());
+        auto id = s->begin_run(sample_run());
+        REQUIRE(s->complete_run(*id, sample_outcome()).ok());
+    }
+    // Back to schema 2, as a store written before this migration is.
+    raw_sql(db.path, "ALTER TABLE runs DROP COLUMN throughput_untraced; PRAGMA user_version = 2;");
+    auto s = Store::open(db.path);
+    REQUIRE(s.ok());
+    auto runs = (*s)->runs();
+    REQUIRE(runs.ok());
+    REQUIRE(runs->size() == 1);
+    CHECK(*runs->at(0).throughput == Approx(50000));
+    CHECK_FALSE(runs->at(0).throughput_untraced);
+}
