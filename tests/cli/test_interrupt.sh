@@ -55,6 +55,30 @@ wait "$killed" 2>/dev/null
 [ -z "$(leftovers_of "$killed")" ] && pass || fail "left after the next start: $(leftovers_of "$killed")"
 grep -q "left by a dead hapctl\|stale tracefs instance" "$work/next.log" && pass || fail "the next start did not say what it cleaned"
 
+# --- SIGINT during the untraced baseline: the traced run was stored complete
+# before the baseline began and stays so; the baseline it lacks is said.
+db=$work/untraced-int.db
+log=$work/untraced-int.log
+"$HAPCTL" measure --runtime runc --workload redis --mode syscalls --duration 6 --db "$db" >"$log" 2>&1 &
+measure_pid=$!
+for _ in $(seq 300); do
+  grep -q "untraced baseline:" "$log" && break
+  kill -0 "$measure_pid" 2>/dev/null || break
+  sleep 0.2
+done
+if grep -q "untraced baseline:" "$log"; then
+  sleep 2
+  kill -INT "$measure_pid"
+  wait "$measure_pid"; rc=$?
+  [ "$rc" = 130 ] && pass || fail "SIGINT in the baseline: exit $rc, want 130: $(tail -3 "$log")"
+  [ "$(sql "$db" "select status || '/' || coalesce(throughput_untraced, 'none') || '/' || json_extract(settings, '$.untraced.error') from runs")" = complete/none/interrupted ] &&
+    pass || fail "after SIGINT in the baseline: $(sql "$db" "select status, throughput_untraced, settings from runs")"
+  [ -z "$(leftovers_of "$measure_pid")" ] && pass || fail "left after SIGINT in the baseline: $(leftovers_of "$measure_pid")"
+else
+  wait "$measure_pid"
+  fail "the measurement never reached its untraced baseline: $(tail -3 "$log")"
+fi
+
 # --- gVisor's systrap platform (runsc's default since 2023): its sentry, gofer
 # and stub processes carry the container's --root below /run/hap/oci, so
 # leftovers_of sees any that survive. SIGINT, then SIGKILL + the next start.

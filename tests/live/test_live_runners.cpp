@@ -39,11 +39,18 @@ void check_complete(const MeasureResult& r, const std::string& db) {
     CHECK(*r.reps[0].unique_syscalls >= 5);
     CHECK(r.reps[0].events > 1000);
     CHECK(r.reps[0].throughput > 0);
+    // The untraced baseline: a second sandbox, started after the traced one
+    // was stored and torn down, served the same load.
+    REQUIRE(r.reps[0].throughput_untraced.has_value());
+    CHECK(*r.reps[0].throughput_untraced > 0);
     auto store = Store::open(db);
     REQUIRE(store.ok());
     auto runs = (*store)->runs();
     REQUIRE(runs->size() == 1);
     CHECK(runs->at(0).status == "complete");
+    REQUIRE(runs->at(0).throughput_untraced.has_value());
+    CHECK(*runs->at(0).throughput_untraced == Approx(*r.reps[0].throughput_untraced));
+    CHECK(runs->at(0).settings_json.find("\"untraced\"") != std::string::npos);
     CHECK(runs->at(0).lost_events.has_value());
     // Syscall records are never in interrupt context: a non-zero count here
     // means records were decoded as the wrong event.

@@ -46,6 +46,9 @@ MeasureResult measure_and_check(const std::string& runtime, const std::string& w
     req.reps = 1;
     req.duration = std::chrono::seconds(3);
     req.db_path = db;
+    // The untraced baseline runs the same load code again; the runner tests
+    // check it, and CI time is better spent elsewhere.
+    req.untraced_baseline = false;
     auto r = run_measurement(req, [](const std::string& line) { std::printf("  %s\n", line.c_str()); });
     REQUIRE(r.reps.size() == 1);
     CHECK(r.reps[0].status == "complete");
