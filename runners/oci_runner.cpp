@@ -137,6 +137,10 @@ void OciRunner::launch() {
         (void)make_dirs(opts_.state_dir + "/logs");
         ::rename(log.c_str(), kept.c_str());
         const std::string what = is_gvisor() ? "runsc (platform " + platform_ + ")" : runtime_;
+        // A cause hap can name (ptrace_scope 3) comes first; runsc's own words follow.
+        if (const std::string blocker = is_gvisor() ? runsc_platform_blocker(platform_) : ""; !blocker.empty())
+            throw UserError(what + " cannot start here: " + blocker + (last.empty() ? "" : " (runsc: " + last + ")"),
+                            "use another platform (hapctl doctor lists those that run), or another host; full log: " + kept);
         throw UserError(what + " failed to start the " + workload_.name() + " container: " + last, "full log: " + kept);
     }
     auto st = run_command(runtime_argv({"state", id_}));

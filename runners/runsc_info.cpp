@@ -106,6 +106,14 @@ RunscInfo read_runsc_info(const std::string& binary) {
     return info;
 }
 
+std::string runsc_platform_blocker(const std::string& platform, const std::string& ptrace_scope_path) {
+    if (platform != "ptrace" && platform != "systrap") return "";
+    auto scope = read_file(ptrace_scope_path);
+    if (!scope || trim(*scope) != "3") return "";
+    return "kernel.yama.ptrace_scope is 3 (no process may ptrace another), and gVisor's " + platform +
+           " platform attaches to its stubs with ptrace; the setting cannot be lowered without a reboot";
+}
+
 std::string runsc_error_line(const std::string& text) {
     // glog prefix: severity, date, time, thread id, file:line]
     static const std::regex glog(R"(^[IWEF]\d{4} [0-9:.]+\s+\d+ [^\]]+\] )");
@@ -130,6 +138,7 @@ RunscPlatformProbe probe_runsc_platform(const std::string& binary, const std::st
     (void)run_command({"rm", "-rf", "--one-file-system", root});
     if (!r) return {false, r.error().describe()};
     if (r->succeeded()) return {true, ""};
+    if (auto blocker = runsc_platform_blocker(platform); !blocker.empty()) return {false, blocker};
     if (r->timed_out)
         return {false, "`runsc --platform=" + platform + " do /bin/true` did not finish within " +
                            std::to_string(timeout.count()) + " s"};

@@ -44,6 +44,14 @@ struct RunscPlatformProbe {
 RunscPlatformProbe probe_runsc_platform(const std::string& binary, const std::string& platform,
                                         const std::string& state_dir, std::chrono::seconds timeout);
 
+// A cause on this host that keeps `platform` from starting, known before
+// runsc is asked: "" when none is known. Today one: Yama's ptrace_scope 3
+// (/proc/sys/kernel/yama/ptrace_scope, Documentation/admin-guide/LSM/Yama.rst)
+// forbids every ptrace attach, which the ptrace and systrap platforms need to
+// set up their stub processes. `ptrace_scope_path` is for tests.
+std::string runsc_platform_blocker(const std::string& platform,
+                                   const std::string& ptrace_scope_path = "/proc/sys/kernel/yama/ptrace_scope");
+
 // The last line of runsc's error output worth quoting: its FATAL/error text
 // without glog's "W1130 03:32:26.542521 9347 util.go:64] " prefix. "" when
 // `text` has none.

@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 #include "files.h"
 #include "runsc_info.h"
@@ -69,4 +72,19 @@ TEST_CASE("runsc's error line loses glog's prefix", "[runsc]") {
     CHECK(runsc_error_line("W1130 03:32:26.542521    9347 main.go:1] creating container: cannot start ptrace\n\n") ==
           "creating container: cannot start ptrace");
     CHECK(runsc_error_line("").empty());
+}
+
+TEST_CASE("ptrace_scope 3 is named as what keeps ptrace and systrap from starting, and only those", "[runsc]") {
+    const auto dir = std::filesystem::temp_directory_path() / ("hap-yama-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string scope = (dir / "ptrace_scope").string();
+    auto set_scope = [&](const char* v) { std::ofstream(scope) << v; };
+    set_scope("3\n");
+    CHECK(runsc_platform_blocker("systrap", scope).find("ptrace_scope is 3") != std::string::npos);
+    CHECK(runsc_platform_blocker("ptrace", scope).find("ptrace platform") != std::string::npos);
+    CHECK(runsc_platform_blocker("kvm", scope).empty());  // kvm needs no ptrace
+    set_scope("1\n");  // Debian's default: attach to descendants only, as runsc does
+    CHECK(runsc_platform_blocker("systrap", scope).empty());
+    CHECK(runsc_platform_blocker("systrap", (dir / "absent").string()).empty());  // no Yama
+    std::filesystem::remove_all(dir);
 }
