@@ -26,11 +26,13 @@ std::string joined(const std::vector<std::string>& names, size_t limit) {
 
 int cmd_diff(const std::vector<std::string>& args) {
     std::string db;
-    std::vector<std::string> dbs, runtimes, workloads, kernels, modes;
+    std::vector<std::string> dbs, runtimes, platforms, workloads, kernels, modes;
     bool all_names = false;
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store when comparing two selections of one database")(
-        "runtime", po::value(&runtimes)->composing(), "runtime; given twice: first side, second side")(
+        "runtime", po::value(&runtimes)->composing(),
+        "runtime or RUNTIME/PLATFORM (runsc/ptrace); given twice: first side, second side")(
+        "platform", po::value(&platforms)->composing(), "platform; given twice: first side, second side")(
         "workload", po::value(&workloads)->composing(), "workload; given twice: first side, second side")(
         "kernel", po::value(&kernels)->composing(), "kernel release; given twice: first side, second side")(
         "mode", po::value(&modes)->composing(), "capture mode; given twice: first side, second side")(
@@ -51,6 +53,13 @@ int cmd_diff(const std::vector<std::string>& args) {
         twice = twice || v.size() == 2;
     };
     side(runtimes, "runtime", &RunSelection::runtime);
+    side(platforms, "platform", &RunSelection::platform);
+    // runsc/ptrace names a runtime and its platform, as compare's --runtimes does.
+    for (RunSelection* s : {&a, &b})
+        if (auto slash = s->runtime.find('/'); slash != std::string::npos) {
+            s->platform = s->runtime.substr(slash + 1);
+            s->runtime.resize(slash);
+        }
     side(workloads, "workload", &RunSelection::workload);
     side(kernels, "kernel", &RunSelection::kernel);
     side(modes, "mode", &RunSelection::mode);

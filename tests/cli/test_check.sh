@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The CI gate on two recorded run sets of the same cells (redis under runc,
 # gVisor ptrace and native, function_graph, 3 runs each, lab on Debian 6.1):
-# tests/fixtures/analysis/lab-6.1-batch1.db (baseline) and results/lab-6.1/hap.db
+# tests/fixtures/analysis/lab-6.1-batch1.db (baseline) and lab-6.1-batch2.db
 # (candidate, measured an hour later). runc grew +2.6% between them.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 base=$root/tests/fixtures/analysis/lab-6.1-batch1.db
-cand=$root/results/lab-6.1/hap.db
+cand=$root/tests/fixtures/analysis/lab-6.1-batch2.db
 cp "$base" "$work/base.db"; cp "$cand" "$work/cand.db"   # check reads; copies keep the repo untouched
 
 "$HAPCTL" check --baseline "$work/base.db" --db "$work/base.db" --max-increase 0 >"$work/same.out" 2>&1
@@ -29,6 +29,12 @@ grep -q "native redis .*REGRESSION" "$work/thr.out" && pass || fail "--fail-on t
 head -1 "$work/check.csv" | grep -q '^runtime,platform,workload,mode,figure,.*beyond_repetitions,beyond_union,regression,added,removed$' &&
   pass || fail "csv header: $(head -1 "$work/check.csv")"
 grep -q '^runc,.*,yes,yes,yes,yes,' "$work/check.csv" && pass || fail "csv runc row: $(grep ^runc, "$work/check.csv" | cut -c1-200)"
+# diff of two cells of one store: RUNTIME/PLATFORM names the platform, as in compare.
+"$HAPCTL" diff --db "$work/cand.db" --workload redis --mode function_graph,syscalls --runtime runc --runtime runsc/ptrace >"$work/diff.out" 2>&1
+[ $? = 0 ] && pass || fail "diff runc vs runsc/ptrace: $(tail -2 "$work/diff.out")"
+grep -q "^hap_fn: [0-9]* -> [0-9]* distinct function names" "$work/diff.out" && pass || fail "diff output: $(head -8 "$work/diff.out")"
+"$HAPCTL" diff --db "$work/cand.db" --workload redis --mode function_graph,syscalls --runtime runc --runtime runsc/kvm >"$work/diff2.out" 2>&1
+[ $? = 1 ] && grep -q "no complete runs" "$work/diff2.out" && pass || fail "diff with a platform that has no runs: $(cat "$work/diff2.out")"
 expect_fail 2 "--fail-on must be both, repetitions, union or threshold" -- "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on all
 expect_fail 2 "" -- "$HAPCTL" check --db "$work/cand.db" --max-increase 1
 finish
