@@ -62,6 +62,15 @@ OciRunner::OciRunner(const RunnerOptions& opts, const Workload& workload, std::s
                             "use --platform " + runsc_.default_platform +
                                 "; the kvm platform needs KVM on hardware, or a nested KVM that "
                                 "passes these checks (hapctl doctor)");
+        // Those checks pass on some nested KVMs whose sentry still dies at its
+        // first switch to the application (#GP under emulated SVM): one
+        // `runsc do /bin/true` (about 2 s) says so before anything is stored.
+        if (::geteuid() == 0) {
+            RunscPlatformProbe probe = probe_runsc_platform(binary_, "kvm", opts_.state_dir, std::chrono::seconds(30));
+            if (!probe.runs)
+                throw UserError("gVisor's kvm platform cannot run here: " + probe.why,
+                                "use --platform " + runsc_.default_platform + "; hapctl doctor probes every platform");
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -114,6 +116,37 @@ std::string runsc_platform_blocker(const std::string& platform, const std::strin
            " platform attaches to its stubs with ptrace; the setting cannot be lowered without a reboot";
 }
 
+std::string runsc_crash_line(const std::string& boot_log) {
+    std::string fatal, vector, frame;
+    bool after_fatal = false;
+    for (const auto& raw : lines_of(boot_log)) {
+        const std::string line = trim(raw);
+        if (line.rfind("Vector", 0) == 0 && line.find('=') != std::string::npos) {
+            vector = trim(line.substr(line.find('=') + 1));
+        } else if (line.rfind("fatal error:", 0) == 0 && fatal.empty()) {
+            fatal = line;
+            after_fatal = true;
+        } else if (after_fatal && frame.empty() && line.rfind("gvisor.dev/", 0) == 0) {
+            frame = line.substr(0, line.find('('));
+            // "(*vCPU).SwitchToUser(" : the receiver's parenthesis is part of the name.
+            if (line.compare(frame.size(), 2, "(*") == 0) frame = line.substr(0, line.find('(', line.find(')')));
+            const std::string sentry = "gvisor.dev/gvisor/pkg/sentry/";
+            if (frame.rfind(sentry, 0) == 0) frame = frame.substr(sentry.size());
+            if (auto slash = frame.rfind('/'); slash != std::string::npos) frame = frame.substr(slash + 1);
+        }
+    }
+    if (fatal.empty()) return "";
+    std::string out = "the sentry died: " + fatal;
+    if (!vector.empty()) {
+        static const std::map<unsigned long, std::string> names = {{0, "#DE"}, {6, "#UD"}, {13, "#GP"}, {14, "#PF"}};
+        unsigned long v = std::strtoul(vector.c_str(), nullptr, 16);
+        auto it = names.find(v);
+        out += " (vector " + std::to_string(v) + (it == names.end() ? "" : ", " + it->second) + ")";
+    }
+    if (!frame.empty()) out += " in " + frame;
+    return out;
+}
+
 std::string runsc_error_line(const std::string& text) {
     // glog prefix: severity, date, time, thread id, file:line]
     static const std::regex glog(R"(^[IWEF]\d{4} [0-9:.]+\s+\d+ [^\]]+\] )");
@@ -134,11 +167,21 @@ RunscPlatformProbe probe_runsc_platform(const std::string& binary, const std::st
     o.timeout = timeout;
     // --network=none: the probe asks whether the platform starts, not whether
     // the host's namespace suits gVisor's netstack.
-    auto r = run_command({binary, "--root", root, "--network=none", "--platform=" + platform, "do", "/bin/true"}, o);
+    // The sentry's own log: a sandbox that crashes says why only there.
+    const std::string logs = root + "/log/";
+    auto r = run_command({binary, "--root", root, "--network=none", "--debug-log=" + logs, "--platform=" + platform, "do",
+                          "/bin/true"},
+                         o);
+    std::string crash;
+    if (r && !r->succeeded())
+        for (const auto& name : list_dir(logs))
+            if (name.find(".boot.") != std::string::npos)
+                if (auto text = read_file(logs + name); text && crash.empty()) crash = runsc_crash_line(*text);
     (void)run_command({"rm", "-rf", "--one-file-system", root});
     if (!r) return {false, r.error().describe()};
     if (r->succeeded()) return {true, ""};
     if (auto blocker = runsc_platform_blocker(platform); !blocker.empty()) return {false, blocker};
+    if (!crash.empty()) return {false, crash};
     if (r->timed_out)
         return {false, "`runsc --platform=" + platform + " do /bin/true` did not finish within " +
                            std::to_string(timeout.count()) + " s"};

@@ -35,8 +35,10 @@ RunscInfo read_runsc_info(const std::string& binary);
 // Does `platform` start a sandbox here? Runs `runsc --network=none
 // --platform=P do /bin/true` with its own --root under state_dir, killed
 // after `timeout` (gVisor's kvm platform on a KVM that cannot run guests
-// spins rather than fails). why is "" when it runs, else one line: the
-// binary's last error line, or that it timed out.
+// spins rather than fails). why is "" when it runs, else one line: a known
+// cause (runsc_platform_blocker), the sentry's crash (runsc_crash_line, from
+// the --debug-log the probe keeps under its root), the binary's last error
+// line, or that it timed out.
 struct RunscPlatformProbe {
     bool runs = false;
     std::string why;
@@ -51,6 +53,14 @@ RunscPlatformProbe probe_runsc_platform(const std::string& binary, const std::st
 // set up their stub processes. `ptrace_scope_path` is for tests.
 std::string runsc_platform_blocker(const std::string& platform,
                                    const std::string& ptrace_scope_path = "/proc/sys/kernel/yama/ptrace_scope");
+
+// Why the sentry died, from its boot log (--debug-log), when it crashed
+// with a Go fatal error: "fatal error: fault (vector 13, #GP) in
+// kvm.(*vCPU).SwitchToUser". The vector is the x86 exception the sentry's
+// own signal handler printed (Vector = hex), the function is the first
+// frame of the crashing goroutine with gvisor.dev/gvisor/pkg/sentry/ cut.
+// "" when the text holds no "fatal error:" line.
+std::string runsc_crash_line(const std::string& boot_log);
 
 // The last line of runsc's error output worth quoting: its FATAL/error text
 // without glog's "W1130 03:32:26.542521 9347 util.go:64] " prefix. "" when

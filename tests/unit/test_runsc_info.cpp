@@ -88,3 +88,14 @@ TEST_CASE("ptrace_scope 3 is named as what keeps ptrace and systrap from startin
     CHECK(runsc_platform_blocker("systrap", (dir / "absent").string()).empty());  // no Yama
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a sentry that crashed is named by its fatal error, vector and function", "[runsc]") {
+    // The lab, QEMU 10 -cpu max, nested SVM under TCG: #GP at the first switch to the application.
+    auto log = read_file(std::string(HAP_FIXTURES) + "/runsc/2024-07/kvm-boot-crash.txt");
+    REQUIRE(log);
+    CHECK(runsc_crash_line(*log) == "the sentry died: fatal error: fault (vector 13, #GP) in kvm.(*vCPU).SwitchToUser");
+    // Without the handler's lines: the fatal error alone.
+    CHECK(runsc_crash_line("I1130 main.go:1] x\nfatal error: unexpected signal\n") ==
+          "the sentry died: fatal error: unexpected signal");
+    CHECK(runsc_crash_line("W1130 06:05:54 1 specutils.go:129] noNewPrivileges ignored.\n").empty());
+}
