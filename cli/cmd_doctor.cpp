@@ -246,6 +246,52 @@ int cmd_doctor(const std::vector<std::string>& args) {
                                   (missing.empty() ? "ready" : "needs apt-get install " + missing)});
     }
 
+    // The documented matrix, one line per runtime: can each workload run
+    // under it now, and if not, which part is missing (the lines above say
+    // how to get it).
+    auto status_of = [&](const std::string& area, const std::string& item) {
+        for (const auto& c : checks)
+            if (c.area == area && c.item == item) return c.status;
+        return std::string("missing");
+    };
+    std::string runsc_default;
+    for (const auto& c : checks)
+        if (c.item.rfind("runsc --platform=", 0) == 0 && c.detail.rfind("the binary's default", 0) == 0)
+            runsc_default = c.item;
+    const std::vector<std::string> workloads = {"redis", "python", "node", "nginx"};
+    for (const std::string rt : {"runc", "runsc", "docker", "docker:runsc", "native"}) {
+        std::vector<std::string> needs;  // what the runtime itself lacks
+        if (rt == "runc" || rt == "docker") {
+            if (status_of("runtime", "runc") != "ok") needs.push_back("runc (see its line)");
+        }
+        if (rt == "runsc" || rt == "docker:runsc") {
+            if (status_of("runtime", "runsc") != "ok") needs.push_back("runsc (see its line)");
+            else if (!runsc_default.empty() && status_of("runtime", runsc_default) != "ok")
+                needs.push_back(runsc_default + " (see its line)");
+        }
+        if (rt.rfind("docker", 0) == 0 && status_of("engine", "docker") != "ok") needs.push_back("a Docker engine (dockerd)");
+        std::vector<std::string> lacking;
+        for (const auto& w : workloads) {
+            std::string why;
+            for (const auto& c : checks)
+                if (c.area == "workload" && c.item == w) {
+                    if (c.status != "ok") why = "its load generator";
+                    else if (rt == "native" && c.detail.find("needs apt-get install") != std::string::npos)
+                        why = c.detail.substr(c.detail.find("needs apt-get install"));
+                }
+            if (rt != "native" && !find_program("debootstrap") && !path_exists(cache_dir + "/images/" + w + "/rootfs/bin/true"))
+                why += (why.empty() ? "" : ", ") + std::string("its image (built by debootstrap, not installed)");
+            if (!why.empty()) lacking.push_back(w + ": " + why);
+        }
+        std::string detail;
+        for (const auto& n : needs) detail += (detail.empty() ? "needs " : ", ") + n;
+        for (const auto& l : lacking) detail += (detail.empty() ? "" : "; ") + l;
+        if (!can_measure) needs.insert(needs.begin(), "a capture mode that works here (see the capture lines)");
+        const bool ready = needs.empty() && lacking.empty();
+        checks.push_back({"cell", rt + " x redis, python, node, nginx", ready ? "ok" : "no",
+                          ready ? "every workload can be measured (--mode syscalls)" : detail});
+    }
+
     if (format == "json") {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& c : checks)

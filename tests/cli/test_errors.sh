@@ -72,6 +72,12 @@ for c in json.load(sys.stdin).get("checks", []):
   else
     echo "note: the KVM probe says guests run here (or doctor could not say): the vm refusal check does not apply"
   fi
+  # The documented matrix: one cell line per runtime, each ok or naming what it lacks.
+  cells=$("$HAPCTL" doctor --format json 2>/dev/null | python3 -c '
+import json, sys
+cells = [c for c in json.load(sys.stdin).get("checks", []) if c.get("area") == "cell"]
+print(len(cells), sum(1 for c in cells if c["status"] == "ok" or (c["status"] == "no" and c["detail"])))' 2>/dev/null)
+  [ "$cells" = "5 5" ] && pass || fail "doctor's cell lines (want 5, each ok or saying what is missing): $cells"
   expect_fail 2 "unknown vm platform 'firecracker'" -- \
     "$HAPCTL" measure --runtime vm --platform firecracker --workload redis --db "$work/vm2.db"
   expect_fail 2 "'runc/' is not RUNTIME or RUNTIME/PLATFORM" -- \
