@@ -91,7 +91,8 @@ int cmd_report(const std::vector<std::string>& args) {
             add(fig, f->stat, std::to_string(f->union_count), share);
             if (!roles || fig == "hap_cc" || fig == "backend") continue;
             for (const auto& [name, fs] : c.figures)
-                if (name.rfind(fig + ":", 0) == 0 && (fs.stat.max > 0)) add("  " + name, fs.stat, std::to_string(fs.union_count), "-");
+                // unknown: records of no traced task (the switch away from one), never counted.
+                if (name.rfind(fig + ":", 0) == 0 && name != fig + ":unknown" && fs.stat.max > 0) add("  " + name, fs.stat, std::to_string(fs.union_count), "-");
         }
         const std::string unit = c.throughput_unit.empty() ? "" : " (" + c.throughput_unit + ")";
         if (c.throughput) add("throughput traced" + unit, *c.throughput, "-", "-");
