@@ -22,8 +22,9 @@ void print_result(const MeasureResult& r) {
                              r.workload, "this host", r.modes, r.network);
     // Per-role columns for the roles this sandbox had (unknown is not counted).
     std::set<std::string> fn_roles, sys_roles;
-    bool hc = false;
+    bool hc = false, recorded = false;
     for (const auto& rep : r.reps) {
+        recorded = recorded || !rep.record.empty();
         for (const auto& [role, n] : rep.functions_by_role)
             if (role != "unknown") fn_roles.insert(role);
         for (const auto& [role, n] : rep.syscalls_by_role)
@@ -39,6 +40,7 @@ void print_result(const MeasureResult& r) {
     for (const auto& rep : r.reps) untraced = untraced || rep.throughput_untraced.has_value();
     for (const char* h : {"events", "lost", "throughput"}) header.push_back(h);
     if (untraced) header.push_back("untraced");
+    if (recorded) header.push_back("record");
     TextTable t(header);
     double sum_sys = 0, sum_tp = 0;
     int n = 0;
@@ -57,6 +59,7 @@ void print_result(const MeasureResult& r) {
         row.push_back(std::to_string(rep.lost));
         row.push_back(fmt::format("{:.0f} {}", rep.throughput, rep.unit));
         if (untraced) row.push_back(rep.throughput_untraced ? fmt::format("{:.0f} {}", *rep.throughput_untraced, rep.unit) : "-");
+        if (recorded) row.push_back(rep.record.empty() ? "-" : rep.record);
         t.add(row);
         if (rep.unique_syscalls) sum_sys += static_cast<double>(*rep.unique_syscalls);
         sum_tp += rep.throughput;

@@ -144,6 +144,7 @@ int cmd_trace(const std::vector<std::string>& args) {
 
     int status = 0;
     RunOutcome outcome;
+    std::optional<RecordStatus> record_status;
     TraceWindow window(window_spec);
     try {
         HeldCommand cmd(command);
@@ -187,6 +188,7 @@ int cmd_trace(const std::vector<std::string>& args) {
         };
         auto captured = capture_run(cr);
         outcome = captured.outcome;
+        record_status = captured.record;
         if (!window.opened_by(end_ns))
             throw UserError(fmt::format("{} exited {:.1f} s after it started, before the window opened: nothing was counted",
                                         start.workload, static_cast<double>(end_ns - window.command_start_ns()) / 1e9),
@@ -221,6 +223,7 @@ int cmd_trace(const std::vector<std::string>& args) {
                                  w.value("stopped_command", false) ? ", then stopped the command" : "",
                                  w.value("outside_window_records", uint64_t{0}));
     }
+    if (record_status) std::cout << fmt::format("record {}: {}\n", record, record_status->summary());
     std::cout << fmt::format("{} {} {}; stored in {}\n", start.workload,
                              WIFEXITED(status) ? "exited with" : "was killed by signal",
                              WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), db);

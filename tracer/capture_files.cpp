@@ -40,37 +40,51 @@ Expected<std::unique_ptr<CaptureWriter>> CaptureWriter::create(const std::string
     return w;
 }
 
-CaptureWriter::~CaptureWriter() {
-    for (auto& [cpu, f] : files_) std::fclose(f);
+CaptureWriter::~CaptureWriter() { (void)close_pages(); }
+
+std::string CaptureWriter::cpu_file(int cpu) const {
+    return dir_ + "/per_cpu/cpu" + std::to_string(cpu) + "/trace_pipe_raw";
 }
 
 Status CaptureWriter::open_cpu(int cpu) {
-    FILE*& f = files_[cpu];
-    if (f) return {};
-    const std::string cpu_dir = dir_ + "/per_cpu/cpu" + std::to_string(cpu);
-    if (auto st = make_dirs(cpu_dir); !st) return st;
-    f = std::fopen((cpu_dir + "/trace_pipe_raw").c_str(), "wb");
-    if (!f) return errno_error("cannot create " + cpu_dir + "/trace_pipe_raw");
+    CpuFile& cf = files_[cpu];
+    if (cf.f) return {};
+    if (auto st = make_dirs(dir_ + "/per_cpu/cpu" + std::to_string(cpu)); !st) return st;
+    cf.f = std::fopen(cpu_file(cpu).c_str(), "wb");
+    if (!cf.f) return errno_error("cannot create " + cpu_file(cpu));
+    // Large writes: on 9p (the lab's output share) each write is a round
+    // trip. glibc ignores the size unless it is given the buffer too.
+    constexpr size_t kBuffer = 256u << 10;
+    cf.buffer.reset(new char[kBuffer]);
+    std::setvbuf(cf.f, cf.buffer.get(), _IOFBF, kBuffer);
     return {};
 }
 
 Status CaptureWriter::write_page(int cpu, const void* data, size_t size) {
     if (auto st = open_cpu(cpu); !st) return st;
-    FILE* f = files_[cpu];
+    FILE* f = files_[cpu].f;
     // Whole pages only, so a reader can step through the file page by page.
     static const std::vector<char> zeros(65536, 0);
-    if (std::fwrite(data, 1, size, f) != size) return errno_error("cannot write capture page");
+    if (std::fwrite(data, 1, size, f) != size) return errno_error("cannot write " + cpu_file(cpu));
     if (size < page_size_ && std::fwrite(zeros.data(), 1, page_size_ - size, f) != page_size_ - size)
-        return errno_error("cannot write capture page");
+        return errno_error("cannot write " + cpu_file(cpu));
     return {};
 }
 
-Status CaptureWriter::finish(nlohmann::json meta) {
-    for (auto& [cpu, f] : files_) {
-        if (std::fclose(f) != 0) return errno_error("cannot close capture file");
-        f = nullptr;
+Status CaptureWriter::close_pages() {
+    Status first;
+    for (auto& [cpu, cf] : files_) {
+        if (!cf.f) continue;
+        // fclose flushes: ENOSPC of the last buffered bytes shows up here.
+        if (std::fclose(cf.f) != 0 && first) first = errno_error("cannot write " + cpu_file(cpu));
+        cf.f = nullptr;
     }
     files_.clear();
+    return first;
+}
+
+Status CaptureWriter::finish(nlohmann::json meta) {
+    if (auto st = close_pages(); !st) return st;
     meta["format"] = "hap-capture";
     meta["format_version"] = 1;
     meta["page_size"] = page_size_;
@@ -98,6 +112,10 @@ Expected<nlohmann::json> read_capture_meta(const std::string& dir) {
         for (const char* k : {"overrun", "dropped", "commit_overrun"})
             if (auto v = l->find(k); v != l->end() && !v->is_number_unsigned())
                 return Error{dir + "/meta.json: losses." + k + " is not a count"};
+    }
+    if (auto r = j.find("record"); r != j.end()) {
+        auto c = r->is_object() ? r->find("complete") : r->end();
+        if (c == r->end() || !c->is_boolean()) return Error{dir + "/meta.json: record has no boolean `complete`"};
     }
     return j;
 }

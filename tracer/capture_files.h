@@ -2,13 +2,16 @@
 //   DIR/events/header_page, header_event, <system>/<event>/format
 //   DIR/per_cpu/cpuN/trace_pipe_raw   the sub-buffers exactly as read
 //   DIR/kallsyms      the traced kernel's symbols (function modes)
-//   DIR/meta.json     kernel, page size, cpus, modes, losses, traced tasks
+//   DIR/meta.json     kernel, page size, cpus, modes, losses, traced tasks,
+//                     and `record`: whether every page read is in the files
+//                     (page_recorder.h; captures made before it have none)
 // It mirrors tracefs' own layout so libtracefs loads the formats unchanged
 // (it also insists on finding per_cpu/cpuN).
 #pragma once
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,8 +28,14 @@ public:
                                                            const std::vector<std::string>& systems,
                                                            bool with_kallsyms, int cpus);
     ~CaptureWriter();
+    // Appends one page to the CPU's file, padded to page_size(). The Error
+    // names the file and keeps errno (ENOSPC: the disk is full); stdio
+    // buffers, so a failure may also surface only at close_pages().
     Status write_page(int cpu, const void* data, size_t size);
-    // meta.json is written last: a capture without it is incomplete.
+    // Flushes and closes the per-CPU files; the first failure, by file.
+    Status close_pages();
+    // Closes the pages if still open, then writes meta.json last: a capture
+    // without it is incomplete.
     Status finish(nlohmann::json meta);
     const std::string& dir() const { return dir_; }
     size_t page_size() const { return page_size_; }
@@ -34,9 +43,14 @@ public:
 
 private:
     Status open_cpu(int cpu);
+    std::string cpu_file(int cpu) const;
     std::string dir_;
     size_t page_size_ = 4096;
-    std::map<int, FILE*> files_;
+    struct CpuFile {
+        FILE* f = nullptr;
+        std::unique_ptr<char[]> buffer;  // stdio's own is st_blksize (4 KiB): one page a write
+    };
+    std::map<int, CpuFile> files_;
 };
 
 // Reads meta.json; errors name the file and what is wrong with it.

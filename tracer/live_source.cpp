@@ -10,9 +10,8 @@ extern "C" {
 
 namespace hap {
 
-Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session, CaptureWriter* recorder) {
+Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session) {
     std::unique_ptr<LiveSource> src(new LiveSource(session));
-    src->recorder_ = recorder;
     auto tep = load_event_formats(session.tracing_dir(), session.event_systems());
     if (!tep) return tep.error();
     src->tep_ = *tep;
@@ -27,7 +26,6 @@ Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session, Ca
         src->page_.resize(std::max<size_t>(src->page_.size(), hap_tracefs_cpu_read_size(t)));
     }
     if (src->cpus_.empty()) return Error{"no per-CPU buffers under " + session.buffer_dir(), ENOENT};
-    if (recorder) recorder->set_page_size(src->page_.size());
     return src;
 }
 
@@ -43,7 +41,7 @@ void LiveSource::close() {
 
 uint64_t LiveSource::consume(int cpu, int bytes, EventSink& sink) {
     ++pages_;
-    if (recorder_) (void)recorder_->write_page(cpu, page_.data(), static_cast<size_t>(bytes));
+    if (recorder_) recorder_->submit(cpu, page_.data(), static_cast<size_t>(bytes));
     return decoder_->decode_page(page_.data(), static_cast<size_t>(bytes), cpu, sink);
 }
 

@@ -1,15 +1,16 @@
 // Streams the per-CPU raw buffers of a running TraceSession and decodes them
 // page by page: memory stays bounded by a page per CPU, whatever the run's
-// length. Optionally tees every page into a capture directory.
+// length. Optionally hands every page to a PageRecorder, which writes the
+// capture on a thread of its own.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <vector>
 
-#include "capture_files.h"
 #include "event_decoder.h"
 #include "kallsyms.h"
+#include "page_recorder.h"
 #include "syscall_abi.h"
 #include "trace_session.h"
 #include "trace_source.h"
@@ -21,7 +22,7 @@ namespace hap {
 
 class LiveSource : public TraceSource {
 public:
-    static Expected<std::unique_ptr<LiveSource>> open(TraceSession& session, CaptureWriter* recorder = nullptr);
+    static Expected<std::unique_ptr<LiveSource>> open(TraceSession& session);
     ~LiveSource() override;
 
     uint64_t pump(EventSink& sink) override;
@@ -35,13 +36,18 @@ public:
     // instance after this (EBUSY otherwise).
     void close();
     uint64_t pages_read() const { return pages_; }
+    // Bytes of the largest page trace_pipe_raw hands out (the record's page size).
+    size_t page_size() const { return page_.size(); }
+    // Every page read from now on is also submitted to `recorder` (not owned;
+    // nullptr stops it). Submitting copies the page and never waits on a disk.
+    void record_to(PageRecorder* recorder) { recorder_ = recorder; }
 
 private:
     explicit LiveSource(TraceSession& s) : session_(s) {}
     uint64_t consume(int cpu, int bytes, EventSink& sink);
 
     TraceSession& session_;
-    CaptureWriter* recorder_ = nullptr;
+    PageRecorder* recorder_ = nullptr;
     tep_handle* tep_ = nullptr;
     std::unique_ptr<EventDecoder> decoder_;
     std::vector<std::pair<int, tracefs_cpu*>> cpus_;

@@ -9,6 +9,7 @@
 #include "capture_files.h"
 #include "interrupt.h"
 #include "live_source.h"
+#include "page_recorder.h"
 #include "procfs.h"
 #include "run_aggregate.h"
 #include "trace_session.h"
@@ -81,6 +82,14 @@ RunOutcome to_outcome(const RunAggregate& agg, const TaskTable& tasks, const Tra
     return o;
 }
 
+// The record's queue holds as much as the kernel's own buffers by default: a
+// writer that falls that far behind would have lost events had the reader
+// waited for it.
+size_t record_queue_pages(const CaptureRequest& req, int cpus, size_t page_size) {
+    const size_t kb = req.record_queue_kb ? req.record_queue_kb : size_t(req.buffer_kb) * size_t(std::max(cpus, 1));
+    return std::max<size_t>(kb * 1024 / std::max<size_t>(page_size, 1), 64);
+}
+
 }  // namespace
 
 std::string require_tracefs() {
@@ -111,16 +120,29 @@ CaptureResult capture_run(const CaptureRequest& req) {
     auto session = TraceSession::open(sc);
     if (!session) throw UserError("cannot set up tracing: " + session.error().describe());
 
-    std::unique_ptr<CaptureWriter> recorder;
+    std::unique_ptr<CaptureWriter> writer;
     if (!req.record_dir.empty()) {
         const bool functions = req.modes.count(CaptureMode::Function) || req.modes.count(CaptureMode::FunctionGraph);
         auto w = CaptureWriter::create(req.record_dir, req.tracing_dir, (*session)->event_systems(), functions,
                                        (*session)->cpu_count());
         if (!w) throw UserError("cannot record the capture: " + w.error().describe());
-        recorder = std::move(*w);
+        writer = std::move(*w);
     }
-    auto source = LiveSource::open(**session, recorder.get());
+    auto source = LiveSource::open(**session);
     if (!source) throw UserError("cannot read trace buffers: " + source.error().describe());
+    // The pages go to a writer thread (page_recorder.h), so the reader keeps
+    // the ring buffer's pace whatever the disk's. Declared after the writer
+    // and before nothing that feeds it: on a throw the source stops first,
+    // then the recorder drains into the still open files.
+    std::unique_ptr<PageRecorder> recorder;
+    if (writer) {
+        const size_t page = (*source)->page_size();
+        writer->set_page_size(page);
+        recorder = std::make_unique<PageRecorder>(
+            [w = writer.get()](int cpu, const void* data, size_t size) { return w->write_page(cpu, data, size); },
+            [w = writer.get()] { return w->close_pages(); }, page, record_queue_pages(req, (*session)->cpu_count(), page));
+        (*source)->record_to(recorder.get());
+    }
 
     TaskTable table;
     for (const auto& t : req.tasks) seed(table, t);
@@ -185,6 +207,8 @@ CaptureResult capture_run(const CaptureRequest& req) {
                                                              : 0.0}}}}
             .dump();
     if (recorder) {
+        (*source)->record_to(nullptr);
+        RecordStatus rec = recorder->finish();
         nlohmann::json meta = req.record_meta;
         meta["modes"] = modes_to_string(req.modes);
         if (!sc.trace_clock.empty()) meta["trace_clock"] = sc.trace_clock;  // else the kernel's default
@@ -199,7 +223,18 @@ CaptureResult capture_run(const CaptureRequest& req) {
         for (const auto& e : aggregate.abis().execs_seen())
             execs.push_back({{"tid", e.tid}, {"ts", e.ts}, {"abi", syscall_abi_name(e.abi)}});
         meta["syscall_abis"] = {{"seeded", seeded}, {"execs", execs}};
-        if (auto st = recorder->finish(meta); !st) throw UserError("cannot finish the capture: " + st.error().describe());
+        meta["record"] = rec.to_json(recorder->queue_pages());
+        // The run's figures came from the live stream and stand whatever the
+        // disk did; a record that could not be finished is said so, not thrown.
+        if (auto st = writer->finish(meta); !st && rec.complete()) {
+            rec.gap = RecordGap::WriteError;
+            rec.detail = st.error().describe() + " (no meta.json: the capture cannot be replayed)";
+        }
+        r.record = rec;
+        auto settings = nlohmann::json::parse(r.outcome.settings_patch_json);
+        settings["record"] = rec.to_json(recorder->queue_pages());
+        settings["record"]["dir"] = req.record_dir;
+        r.outcome.settings_patch_json = settings.dump();
     }
     return r;
 }

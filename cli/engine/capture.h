@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 
 #include "capture_mode.h"
 #include "count_window.h"
+#include "page_recorder.h"
 #include "store.h"
 
 namespace hap {
@@ -39,6 +41,10 @@ struct CaptureRequest {
     // then stamps records with trace_clock "mono". nullptr: count everything.
     const CountWindow* window = nullptr;
     std::string record_dir;     // "" = keep no raw capture
+    // Pages the record's writer may fall behind the reader before pages are
+    // left out of it (page_recorder.h), in KiB; 0: the kernel's buffers'
+    // size, buffer_kb times the CPUs.
+    size_t record_queue_kb = 0;
     nlohmann::json record_meta;  // merged into the capture's meta.json
     // Tasks whose first exec the caller knows (hapctl trace: the program it
     // execs), with that program: /proc may no longer show it when the exec
@@ -53,6 +59,9 @@ struct CaptureResult {
     double cpu_seconds = 0;
     long peak_rss_kb = 0;
     uint64_t outside_window = 0;  // records left out by the window
+    // With record_dir: whether every page read is in the capture, and if
+    // not why (also in the capture's meta.json and the run's settings).
+    std::optional<RecordStatus> record;
 };
 
 // Throws UserError when tracing cannot be set up or read.

@@ -245,6 +245,11 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
                                (fig.unique.count("exit_reason") ? fig.unique.at("exit_reason") : 0);
             progress(fmt::format("{}: {} events, {} lost, {:.0f} {} ({})", tag, rr.events, rr.lost, load.throughput,
                                  load.unit, load.detail));
+            if (captured.record) {
+                rr.record = captured.record->complete() ? "complete"
+                                                        : std::string("incomplete: ") + record_gap_name(captured.record->gap);
+                progress(fmt::format("{}: record {} {}", tag, cr.record_dir, captured.record->summary()));
+            }
             progress(fmt::format("{}: tracing cost {:.0f} events/s over {:.1f} s, hapctl {:.2f} s CPU ({:.0f}% of one CPU), "
                                  "peak RSS {:.1f} MiB",
                                  tag, outcome.trace_seconds > 0 ? static_cast<double>(outcome.events) / outcome.trace_seconds : 0.0,

@@ -48,6 +48,9 @@ struct RepResult {
     double throughput = 0;  // traced
     std::optional<double> throughput_untraced;
     std::string unit;
+    // With --record: "complete", or "incomplete: REASON" (queue_full,
+    // disk_full, write_error); "" when nothing was recorded.
+    std::string record;
 };
 
 struct MeasureResult {

@@ -222,6 +222,7 @@ nlohmann::json result_to_json(const MeasureResult& r) {
         x["functions_by_role"] = rep.functions_by_role;
         x["unique_hc"] = rep.unique_hc ? json(*rep.unique_hc) : json(nullptr);
         x["throughput_untraced"] = rep.throughput_untraced ? json(*rep.throughput_untraced) : json(nullptr);
+        if (!rep.record.empty()) x["record"] = rep.record;
         reps.push_back(std::move(x));
     }
     return json{{"runtime", r.runtime}, {"platform", r.platform}, {"workload", r.workload}, {"modes", r.modes},
@@ -255,6 +256,7 @@ Expected<MeasureResult> result_from_json(const nlohmann::json& j) {
             if (x.contains("unique_hc") && !x.at("unique_hc").is_null()) rep.unique_hc = x.at("unique_hc").get<int64_t>();
             if (x.contains("throughput_untraced") && !x.at("throughput_untraced").is_null())
                 rep.throughput_untraced = x.at("throughput_untraced").get<double>();
+            if (x.contains("record")) rep.record = x.at("record").get<std::string>();  // with --record only
             r.reps.push_back(std::move(rep));
         }
         return r;

@@ -53,12 +53,17 @@ int main(int argc, char** argv) {
         ::kill(child, SIGKILL);
         return 1;
     }
-    auto source = LiveSource::open(**session, writer->get());
+    auto source = LiveSource::open(**session);
     if (!source) {
         std::fprintf(stderr, "record_capture: %s\n", source.error().describe().c_str());
         ::kill(child, SIGKILL);
         return 1;
     }
+    CaptureWriter* w = writer->get();
+    w->set_page_size((*source)->page_size());
+    PageRecorder recorder([w](int cpu, const void* d, size_t n) { return w->write_page(cpu, d, n); },
+                          [w] { return w->close_pages(); }, (*source)->page_size(), 4096);
+    (*source)->record_to(&recorder);
     TaskTable tasks;
     tasks.seed(child, Role::Workload, task_comm(child));
     RunAggregate agg(tasks);
@@ -72,11 +77,18 @@ int main(int argc, char** argv) {
     (void)(*session)->stop();
     (*source)->drain(agg);
     (*source)->close();
+    (*source)->record_to(nullptr);
+    const RecordStatus rec = recorder.finish();
+    if (!rec.complete()) {
+        std::fprintf(stderr, "record_capture: record %s\n", rec.summary().c_str());
+        return 1;
+    }
     nlohmann::json meta = {{"kernel", read_kernel_facts((*session)->tracing_dir()).release}, {"modes", "syscalls"},
                            {"command", std::string(argv[3])}, {"events", agg.totals().events}};
     meta["losses"] = {{"overrun", (*source)->losses().overrun},
                       {"dropped", (*source)->losses().dropped},
                       {"commit_overrun", (*source)->losses().commit_overrun}};
+    meta["record"] = rec.to_json(recorder.queue_pages());
     meta["tasks"] = nlohmann::json::array({{{"tid", child}, {"role", "workload"}, {"comm", tasks.tasks().at(child).comm}}});
     size_t distinct = 0;
     for (const auto& h : agg.hits()) distinct += h.kind == SymbolKind::Syscall;
