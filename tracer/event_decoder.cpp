@@ -83,10 +83,13 @@ void EventDecoder::add(const char* system, const char* name, EventKind kind, con
         type_ = number_at(tep_find_common_field(ev, "common_type"));
         pid_ = number_at(tep_find_common_field(ev, "common_pid"));
         flags_ = number_at(tep_find_common_field(ev, "common_flags"));
+        std_header_ = type_.offset == 0 && type_.size == 2 && !type_.is_signed && flags_.offset == 2 &&
+                      flags_.size == 1 && pid_.offset == 4 && pid_.size == 4;
     }
     Spec s;
     s.known = true;
     s.kind = kind;
+    s.function = kind == EventKind::FunctionEntry || kind == EventKind::FuncGraphEntry;
     if (a) s.field_a = tep_find_field(ev, a);
     if (b) s.field_b = tep_find_field(ev, b);
     s.a = number_at(s.field_a);
@@ -94,10 +97,126 @@ void EventDecoder::add(const char* system, const char* name, EventKind kind, con
     if (comm) s.comm = tep_find_field(ev, comm);
     if (a && !s.a.present()) return;  // a format without the key field is not one we understand
     // Bytes a record must have for every number read from it.
+    s.need = 0;
     for (const NumberAt* n : {&type_, &pid_, &flags_, &s.a, &s.b})
         if (n->present()) s.need = std::max(s.need, n->offset + n->size);
     if (static_cast<size_t>(ev->id) >= by_type_.size()) by_type_.resize(static_cast<size_t>(ev->id) + 1);
     by_type_[static_cast<size_t>(ev->id)] = s;
+}
+
+// Out of the page walk's loop: rare records (syscalls, sched, kvm) would
+// otherwise crowd the registers the common ones need.
+__attribute__((noinline)) void EventDecoder::deliver(const Spec& s, const unsigned char* data, uint32_t size,
+                                                     uint64_t ts, int cpu, int pid, unsigned flags, EventSink& sink) {
+    TraceEvent out;
+    out.kind = s.kind;
+    out.cpu = cpu;
+    out.ts = ts;
+    if (s.kind != EventKind::FuncGraphExit) {
+        out.pid = pid;
+        out.flags = flags;
+        if (s.a.present()) out.a = load(s.a, data);
+        if (s.b.present()) out.b = load(s.b, data);
+        if (s.comm) out.comm = read_string(s.comm, data, static_cast<int>(size));
+        if (s.kind == EventKind::ProcessExec) {
+            out.path = out.comm;
+            trim_to_basename(out.comm);
+        }
+    }
+    sink.on_event(out);
+}
+
+void EventDecoder::build_hot(bool count_exits, bool runs) {
+    hot_.assign(by_type_.size(), Hot{});
+    for (size_t id = 0; id < by_type_.size(); ++id) {
+        const Spec& s = by_type_[id];
+        if (!s.known) continue;  // Skip, with a need no record meets
+        Hot& h = hot_[id];
+        h.need = s.need;
+        h.kind = s.kind;
+        h.a = s.a;
+        h.route = count_exits && s.kind == EventKind::FuncGraphExit ? Route::CountExit
+                  : runs && s.function                              ? Route::FunctionRun
+                                                                    : Route::Event;
+    }
+    hot_for_ = int(count_exits) | int(runs) << 1;
+}
+
+template <bool StdHeader>
+bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink, uint64_t& delivered) {
+    // Fields are read at offsets fixed for the whole capture, with one
+    // length check per record (Hot::need).
+    const bool count_exits = sink.counts_only(EventKind::FuncGraphExit);
+    const bool runs = sink.takes_function_runs();
+    if (hot_for_ != (int(count_exits) | int(runs) << 1)) build_hot(count_exits, runs);
+    constexpr size_t kRun = 256;
+    FunctionRecord run[kRun];
+    size_t in_run = 0;
+    EventKind run_kind{};
+    uint64_t exits = 0, skipped = 0;
+    auto flush = [&] {
+        if (!in_run) return;
+        sink.on_function_run(run_kind, cpu, run, in_run);
+        delivered += in_run;
+        in_run = 0;
+    };
+    const Hot* hot = hot_.data();
+    const size_t types = hot_.size();
+    // Inlined into the page walk: called once per record, the call itself
+    // (a closure of a dozen references reloaded each time) cost as much as the work.
+    const bool whole = ring.for_each_unswapped([&](const RingRecord& r) __attribute__((always_inline)) {
+        const int rsize = static_cast<int>(r.size);
+        size_t type;
+        if constexpr (StdHeader) {
+            if (rsize < 8) {  // shorter than the common fields every event has
+                ++skipped;
+                return;
+            }
+            uint16_t t;
+            std::memcpy(&t, r.data, 2);
+            type = t;
+        } else {
+            type = rsize >= type_.offset + type_.size ? static_cast<size_t>(load(type_, r.data)) : SIZE_MAX;
+        }
+        if (type >= types || rsize < hot[type].need) {  // unknown, or too short for its fields
+            ++skipped;
+            return;
+        }
+        const Hot& h = hot[type];
+        // funcgraph_exit is half of a function_graph trace; its entry
+        // already named the function, so only the record is counted.
+        if (h.route == Route::CountExit) {
+            ++exits;
+            return;
+        }
+        int pid;
+        unsigned flags;
+        if constexpr (StdHeader) {
+            int32_t p;
+            std::memcpy(&p, r.data + 4, 4);
+            pid = p;
+            flags = r.data[2];
+        } else {
+            pid = static_cast<int>(load(pid_, r.data));
+            flags = static_cast<unsigned>(load(flags_, r.data));
+        }
+        if (h.route == Route::FunctionRun) {
+            if (in_run == kRun || (in_run && h.kind != run_kind)) flush();
+            run_kind = h.kind;
+            run[in_run++] = FunctionRecord{r.ts, static_cast<uint64_t>(load(h.a, r.data)), pid, flags};
+            return;
+        }
+        flush();  // every record before this one reaches the sink first
+        deliver(by_type_[type], r.data, r.size, r.ts, cpu, pid, flags, sink);
+        ++delivered;
+    });
+    flush();
+    skipped_ += skipped;
+    if (exits) {
+        sink.on_counted(EventKind::FuncGraphExit, exits);
+        delivered += exits;
+    }
+    return whole;
 }
 
 uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, EventSink& sink) {
@@ -108,45 +227,11 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
     }
     if (ring.missed_events()) sink.on_gap(cpu);
 
-    uint64_t delivered = 0, exits = 0;
+    uint64_t delivered = 0;
     bool whole;
-    const bool count_exits = sink.counts_only(EventKind::FuncGraphExit);
     if (!layout_.swap && type_.present()) {
-        // The common case, once per record: fields read at offsets fixed for
-        // the whole capture, one length check per record.
-        whole = ring.for_each([&](const RingRecord& r) {
-            const int rsize = static_cast<int>(r.size);
-            const size_t type = rsize >= type_.offset + type_.size ? static_cast<size_t>(load(type_, r.data)) : SIZE_MAX;
-            const Spec* sp = type < by_type_.size() ? &by_type_[type] : nullptr;
-            if (!sp || !sp->known || rsize < sp->need) {
-                ++skipped_;
-                return;
-            }
-            const Spec& s = *sp;
-            if (count_exits && s.kind == EventKind::FuncGraphExit) {
-                ++exits;
-                return;
-            }
-            TraceEvent out;
-            out.kind = s.kind;
-            out.cpu = cpu;
-            out.ts = r.ts;
-            // funcgraph_exit is half of a function_graph trace; its entry
-            // already named the function, so only the record is counted.
-            if (s.kind != EventKind::FuncGraphExit) {
-                out.pid = static_cast<int>(load(pid_, r.data));
-                out.flags = static_cast<unsigned>(load(flags_, r.data));
-                if (s.a.present()) out.a = load(s.a, r.data);
-                if (s.b.present()) out.b = load(s.b, r.data);
-                if (s.comm) out.comm = read_string(s.comm, r.data, rsize);
-                if (s.kind == EventKind::ProcessExec) {
-                out.path = out.comm;
-                trim_to_basename(out.comm);
-            }
-            }
-            sink.on_event(out);
-            ++delivered;
-        });
+        whole = std_header_ ? decode_native<true>(ring, cpu, sink, delivered)
+                            : decode_native<false>(ring, cpu, sink, delivered);
     } else {
         // A capture from a machine of the other byte order: the library swaps.
         tep_record rec{};
@@ -178,10 +263,6 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
             sink.on_event(out);
             ++delivered;
         });
-    }
-    if (exits) {
-        sink.on_counted(EventKind::FuncGraphExit, exits);
-        delivered += exits;
     }
     if (!whole) ++skipped_;  // a record runs past the committed bytes: the rest is not trusted
     return delivered;

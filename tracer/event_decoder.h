@@ -4,6 +4,7 @@
 // event's format, never hard-coded.
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <memory>
 #include <unordered_map>
@@ -45,23 +46,48 @@ private:
     };
     struct Spec {
         bool known = false;
+        bool function = false;  // FunctionEntry or FuncGraphEntry: may go out in runs
         EventKind kind{};
         NumberAt a, b;
         tep_format_field* field_a = nullptr;  // for captures of the other byte order
         tep_format_field* field_b = nullptr;
         tep_format_field* comm = nullptr;  // fixed char array or __data_loc string
-        int need = 0;                      // record bytes needed by every number read
+        // Record bytes needed by every number read; unknown ids need more
+        // than any record has, so one compare rejects both.
+        int need = INT_MAX;
     };
+    // What the page walk does with a record of each event id, kept apart
+    // from Spec and small so the per-record lookup stays in cache. It
+    // depends on what the sink asked for (counts_only, takes_function_runs):
+    // built for the first sink and rebuilt when another asks otherwise.
+    enum class Route : uint8_t { Skip, CountExit, FunctionRun, Event };
+    struct Hot {
+        NumberAt a;          // FunctionRun: the address
+        int need = INT_MAX;  // as Spec::need
+        Route route = Route::Skip;
+        EventKind kind{};
+    };
+    void build_hot(bool count_exits, bool runs);
+    void deliver(const Spec& s, const unsigned char* data, uint32_t size, uint64_t ts, int cpu, int pid,
+                 unsigned flags, EventSink& sink);
     void add(const char* system, const char* name, EventKind kind, const char* a, const char* b,
              const char* comm);
     static NumberAt number_at(tep_format_field* f);
     // Reads a number the caller has checked lies inside the record (Spec::need).
     static inline int64_t load(const NumberAt& n, const void* data) __attribute__((always_inline));
+    // The walk of a page in this machine's byte order. StdHeader: the common
+    // fields sit where every kernel since 4.x puts them (type u16 at 0, flags
+    // u8 at 2, pid s32 at 4), read without looking at their sizes.
+    template <bool StdHeader>
+    bool decode_native(const RingPage& ring, int cpu, EventSink& sink, uint64_t& delivered);
 
     tep_handle* tep_;
     RingLayout layout_;
     NumberAt type_, pid_, flags_;   // common_type, common_pid, common_flags
+    bool std_header_ = false;
     std::vector<Spec> by_type_;     // indexed by event id
+    std::vector<Hot> hot_;          // indexed by event id
+    int hot_for_ = -1;              // the sink choices hot_ is built for (bit 0 exits, bit 1 runs)
     uint64_t skipped_ = 0;
 };
 

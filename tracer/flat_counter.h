@@ -15,21 +15,33 @@ public:
         uint64_t hi = kEmpty, lo = 0, count = 0;
     };
 
-    void add(uint64_t hi, uint64_t lo) {
+    FlatCounter() : slots_(kFirstSize) {}
+
+    // Inlined: called once per counted record, its call and spills cost a
+    // third of the work (callgrind, issue 14).
+    __attribute__((always_inline)) void add(uint64_t hi, uint64_t lo) {
         // Records come in bursts of one thread and symbol: try the last slot.
-        if (last_ < slots_.size() && slots_[last_].hi == hi && slots_[last_].lo == lo) {
-            ++slots_[last_].count;
+        // It is always a valid index (slot 0 to begin with, whose empty
+        // mark no key matches), so no bounds check.
+        Slot& last = slots_[last_];
+        if (last.hi == hi && last.lo == lo) {
+            ++last.count;
             return;
         }
-        if ((used_ + 1) * 10 > slots_.size() * 7) grow();
-        Slot& s = find(slots_, hi, lo);
-        if (s.hi == kEmpty) {
-            s.hi = hi;
-            s.lo = lo;
+        Slot* s = &find(slots_, hi, lo);
+        if (s->hi == kEmpty) {
+            // Only a new key can fill the table: the load check is here,
+            // not on every record.
+            if ((used_ + 1) * 10 > slots_.size() * 7) {
+                grow();
+                s = &find(slots_, hi, lo);
+            }
+            s->hi = hi;
+            s->lo = lo;
             ++used_;
         }
-        ++s.count;
-        last_ = static_cast<size_t>(&s - slots_.data());
+        ++s->count;
+        last_ = static_cast<size_t>(s - slots_.data());
     }
     size_t size() const { return used_; }
     template <class F>
@@ -40,6 +52,7 @@ public:
 
 private:
     static constexpr uint64_t kEmpty = ~uint64_t{0};  // never a real `hi` (see RunAggregate)
+    static constexpr size_t kFirstSize = 256;  // a power of two: find() masks
 
     static Slot& find(std::vector<Slot>& slots, uint64_t hi, uint64_t lo) {
         const size_t mask = slots.size() - 1;
@@ -50,16 +63,16 @@ private:
         }
     }
     void grow() {
-        std::vector<Slot> bigger(slots_.empty() ? 256 : slots_.size() * 2);
+        std::vector<Slot> bigger(slots_.size() * 2);
         for (const Slot& s : slots_)
             if (s.hi != kEmpty) find(bigger, s.hi, s.lo) = s;
         slots_.swap(bigger);
-        last_ = ~size_t{0};
+        last_ = 0;
     }
 
     std::vector<Slot> slots_;
     size_t used_ = 0;
-    size_t last_ = ~size_t{0};
+    size_t last_ = 0;
 };
 
 }  // namespace hap

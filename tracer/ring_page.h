@@ -64,56 +64,93 @@ public:
     // Calls f(const RingRecord&) for each data record, in order. Returns false
     // when the walk stopped at a record that does not fit in the committed
     // bytes (the records before it were delivered).
+    // Inlined with the walk into the caller, so f's state stays in registers
+    // instead of being reloaded through its closure for each record.
     template <class F>
-    bool for_each(F&& f) const {
+    __attribute__((always_inline)) bool for_each(F&& f) const {
+        // Byte order is fixed per capture: decided once per page, not per
+        // record (the walk runs once for every record of a trace).
+        if (layout_.swap) return layout_.big_endian ? walk<true, true>(f) : walk<true, false>(f);
+        return layout_.big_endian ? walk<false, true>(f) : walk<false, false>(f);
+    }
+
+    // for_each for a page in this machine's byte order (layout.swap false):
+    // half the code inlined into the caller.
+    template <class F>
+    __attribute__((always_inline)) bool for_each_unswapped(F&& f) const {
+        return layout_.big_endian ? walk<false, true>(f) : walk<false, false>(f);
+    }
+
+private:
+    template <bool Swap, bool Big, class F>
+    __attribute__((always_inline)) bool walk(F& f) const {
+        // Locals, not members: f writes memory, and the compiler would
+        // otherwise reload used_ and data_ after every record.
+        const unsigned char* const data = data_;
+        const uint32_t used = used_;
         uint64_t ts = ts_;
         uint32_t at = 0;
-        while (at + 4 <= used_) {
-            const uint32_t head = read4(layout_.data_start() + at);
-            const unsigned type_len = layout_.big_endian ? head >> 27 : head & 0x1f;
-            const uint32_t delta = layout_.big_endian ? head & 0x7ffffff : head >> 5;
+        while (at + 4 <= used) {
+            const uint32_t head = word<Swap>(data + at);
+            const unsigned type_len = Big ? head >> 27 : head & 0x1f;
+            const uint32_t delta = Big ? head & 0x7ffffff : head >> 5;
             uint32_t body = at + 4;  // first byte after the header
-            uint32_t length;         // bytes of data after `body`
+            if (type_len - 1 < 28) {
+                // A data record of up to 112 bytes, nearly every record: no
+                // length word, no switch.
+                const uint32_t length = type_len * 4;
+                if (length > used - body) return false;
+                ts += delta;
+                f(RingRecord{data + body, length, ts});
+                at = body + length;
+                continue;
+            }
+            uint32_t length;  // bytes of data after `body`
             switch (type_len) {
                 case 29:  // padding
                     // time_delta 0 is the kernel's "null event": no records follow.
-                    if (delta == 0 || body + 4 > used_) return true;
-                    length = read4(layout_.data_start() + body);  // a discarded record's bytes
-                    if (length > used_ - body) return false;
+                    if (delta == 0 || body + 4 > used) return true;
+                    length = word<Swap>(data + body);  // a discarded record's bytes
+                    if (length > used - body) return false;
                     at = body + length;  // the kernel's reader takes no time from padding
                     continue;
                 case 30:  // time extend
                 case 31: {  // absolute time stamp
-                    if (body + 4 > used_) return false;
-                    const uint64_t word = read4(layout_.data_start() + body);
+                    if (body + 4 > used) return false;
+                    const uint64_t upper = word<Swap>(data + body);
                     if (type_len == 30)
-                        ts += (word << 27) + delta;
+                        ts += (upper << 27) + delta;
                     else  // 59 bits are stored; the top bits stay those of the page.
-                        ts = (ts & ~((1ull << 59) - 1)) | (word << 27) | delta;
+                        ts = (ts & ~((1ull << 59) - 1)) | (upper << 27) | delta;
                     at = body + 4;
                     continue;
                 }
                 case 0: {
-                    if (body + 4 > used_) return false;
-                    const uint32_t word = read4(layout_.data_start() + body);
-                    if (word < 4) return false;
+                    if (body + 4 > used) return false;
+                    const uint32_t bytes = word<Swap>(data + body);
+                    if (bytes < 4) return false;
                     body += 4;
-                    length = (word - 4 + 3) & ~3u;
+                    length = (bytes - 4 + 3) & ~3u;
                     break;
                 }
                 default:
                     length = type_len * 4;
                     break;
             }
-            if (length > used_ - body) return false;
+            if (length > used - body) return false;
             ts += delta;
-            f(RingRecord{data_ + body, length, ts});
+            f(RingRecord{data + body, length, ts});
             at = body + length;
         }
         return true;
     }
 
-private:
+    template <bool Swap>
+    static uint32_t word(const unsigned char* p) {
+        uint32_t v;
+        std::memcpy(&v, p, 4);
+        return Swap ? __builtin_bswap32(v) : v;
+    }
     uint32_t read4(size_t at) const {
         uint32_t v;
         std::memcpy(&v, base_ + at, 4);

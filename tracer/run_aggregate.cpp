@@ -18,9 +18,10 @@ void RunAggregate::on_event(const TraceEvent& ev) {
         if (ev.kind == EventKind::KvmExit) tasks_.on_guest_exit(ev.pid);
         // An entry-path function after the window's end still says which
         // ABI a syscall inside it entered through (ia32_sys_call, ...).
-        if ((ev.kind == EventKind::FunctionEntry || ev.kind == EventKind::FuncGraphEntry) && !entry_.empty() &&
-            !(ev.flags & kInterruptContext))
-            on_function(ev);
+        if (ev.kind == EventKind::FunctionEntry || ev.kind == EventKind::FuncGraphEntry) {
+            outside_function(ev.cpu, ev.pid, ev.flags, static_cast<uint64_t>(ev.a));
+            return;
+        }
         ++totals_.outside_window;
         return;
     }
@@ -43,17 +44,42 @@ void RunAggregate::on_event(const TraceEvent& ev) {
         case EventKind::KvmPio: add(SymbolKind::Pio, ev.pid, ev.a, ev.b); break;
         case EventKind::KvmMmio: add(SymbolKind::Mmio, ev.pid, ev.a, ev.b); break;
         case EventKind::FunctionEntry:
-        case EventKind::FuncGraphEntry:
-            // Interrupt work runs in whatever task was current: it is not the
-            // sandbox's doing. Excluded, but counted so the choice is visible.
-            if (ev.flags & kInterruptContext) {
-                ++totals_.interrupt_excluded;
-                break;
-            }
-            if (!entry_.empty()) on_function(ev);
-            add(SymbolKind::Function, ev.pid, ev.a);
-            break;
+        case EventKind::FuncGraphEntry: count_function(ev.cpu, ev.pid, ev.flags, static_cast<uint64_t>(ev.a)); break;
         case EventKind::FuncGraphExit: break;
+    }
+}
+
+__attribute__((always_inline)) inline void RunAggregate::count_function(int cpu, pid_t pid, unsigned flags, uint64_t addr) {
+    // Interrupt work runs in whatever task was current: it is not the
+    // sandbox's doing. Excluded, but counted so the choice is visible.
+    if (flags & kInterruptContext) {
+        ++totals_.interrupt_excluded;
+        return;
+    }
+    if (!entry_.empty() && entry_path_candidate(cpu, pid, addr)) on_function(cpu, pid, addr);
+    add(SymbolKind::Function, pid, static_cast<int64_t>(addr));
+}
+
+void RunAggregate::outside_function(int cpu, pid_t pid, unsigned flags, uint64_t addr) {
+    // An entry-path function after the window's end still says which
+    // ABI a syscall inside it entered through (ia32_sys_call, ...).
+    if (!entry_.empty() && !(flags & kInterruptContext) && entry_path_candidate(cpu, pid, addr))
+        on_function(cpu, pid, addr);
+    ++totals_.outside_window;
+}
+
+void RunAggregate::on_function_run(EventKind, int cpu, const FunctionRecord* records, size_t n) {
+    totals_.events += n;
+    const FunctionRecord* end = records + n;
+    if (!window_) {
+        for (const FunctionRecord* r = records; r != end; ++r) count_function(cpu, r->pid, r->flags, r->addr);
+        return;
+    }
+    for (const FunctionRecord* r = records; r != end; ++r) {
+        if (window_->contains(r->ts))
+            count_function(cpu, r->pid, r->flags, r->addr);
+        else
+            outside_function(cpu, r->pid, r->flags, r->addr);
     }
 }
 
@@ -91,11 +117,10 @@ void RunAggregate::on_syscall(const TraceEvent& ev) {
     pending_[cpu] = Pending{true, 0, ev.pid, epoch, ev.a};
 }
 
-void RunAggregate::on_function(const TraceEvent& ev) {
-    const size_t cpu = static_cast<size_t>(ev.cpu < 0 ? 0 : ev.cpu);
-    const bool waiting = cpu < pending_.size() && pending_[cpu].active && pending_[cpu].tid == ev.pid;
-    if (!waiting && !entry_.maybe_before(static_cast<uint64_t>(ev.a))) return;  // the common case: two compares
-    const EntryPathFunction* f = entry_.find(static_cast<uint64_t>(ev.a));
+void RunAggregate::on_function(int cpu_id, pid_t pid, uint64_t addr) {
+    const size_t cpu = static_cast<size_t>(cpu_id < 0 ? 0 : cpu_id);
+    const bool waiting = cpu < pending_.size() && pending_[cpu].active && pending_[cpu].tid == pid;
+    const EntryPathFunction* f = entry_.find(addr);
     if (waiting) {
         Pending& p = pending_[cpu];
         if (f && !f->before_sys_enter) {
@@ -109,8 +134,8 @@ void RunAggregate::on_function(const TraceEvent& ev) {
         if (!f) return;
     }
     if (f && f->before_sys_enter) {
-        ensure_cpu(ev.cpu);
-        hint_[cpu] = Hint{true, f->abi, ev.pid};
+        ensure_cpu(cpu_id);
+        hint_[cpu] = Hint{true, f->abi, pid};
     }
 }
 

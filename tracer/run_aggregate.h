@@ -50,6 +50,8 @@ public:
     void on_gap(int cpu) override;
     bool counts_only(EventKind kind) const override { return kind == EventKind::FuncGraphExit; }
     void on_counted(EventKind, uint64_t records) override { totals_.events += records; }
+    bool takes_function_runs() const override { return true; }
+    void on_function_run(EventKind kind, int cpu, const FunctionRecord* records, size_t n) override;
 
     // The programs tasks run (seed, exec reader) name syscalls where no
     // function record of the entry path said which ABI they entered through.
@@ -72,7 +74,7 @@ private:
     static uint64_t pack_hi(SymbolKind kind, pid_t tid, int64_t sub) {
         return uint64_t(kind) << 56 | uint64_t(uint32_t(tid)) << 16 | (uint64_t(sub) & 0xffff);
     }
-    void add(SymbolKind kind, pid_t tid, int64_t id, int64_t sub = 0) {
+    __attribute__((always_inline)) void add(SymbolKind kind, pid_t tid, int64_t id, int64_t sub = 0) {
         counts_.add(pack_hi(kind, tid, sub), static_cast<uint64_t>(id));
     }
 
@@ -83,7 +85,19 @@ private:
     }
     SyscallAbi abi_of_key(pid_t tid, int64_t nr, int64_t sub, SyscallAbiSources* sources, uint64_t n) const;
     void on_syscall(const TraceEvent& ev);
-    void on_function(const TraceEvent& ev);
+    // A function record inside the window: counted unless in interrupt context.
+    void count_function(int cpu, pid_t pid, unsigned flags, uint64_t addr);
+    // One outside it: only what it says about a syscall's ABI is kept.
+    void outside_function(int cpu, pid_t pid, unsigned flags, uint64_t addr);
+    // Whether a function record matters to syscall naming: its task has a
+    // syscall waiting for its dispatch record on this CPU, or the address
+    // may be an entry-path function. Inline: false for nearly every record.
+    bool entry_path_candidate(int cpu, pid_t pid, uint64_t addr) const {
+        if (entry_.maybe_before(addr)) return true;
+        const size_t c = static_cast<size_t>(cpu < 0 ? 0 : cpu);
+        return c < pending_.size() && pending_[c].active && pending_[c].tid == pid;
+    }
+    void on_function(int cpu, pid_t pid, uint64_t addr);
     void flush_pending(size_t cpu);
     void ensure_cpu(int cpu);
 
