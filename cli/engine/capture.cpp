@@ -131,9 +131,10 @@ CaptureResult capture_run(const CaptureRequest& req) {
     auto source = LiveSource::open(**session);
     if (!source) throw UserError("cannot read trace buffers: " + source.error().describe());
     // The pages go to a writer thread (page_recorder.h), so the reader keeps
-    // the ring buffer's pace whatever the disk's. Declared after the writer
-    // and before nothing that feeds it: on a throw the source stops first,
-    // then the recorder drains into the still open files.
+    // the ring buffer's pace whatever the disk's. On a throw the collector
+    // thread has stopped before the recorder is destroyed (before the source
+    // and the writer), so its queue drains into files still open and nothing
+    // submits to it any more.
     std::unique_ptr<PageRecorder> recorder;
     if (writer) {
         const size_t page = (*source)->page_size();
@@ -228,7 +229,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
         // disk did; a record that could not be finished is said so, not thrown.
         if (auto st = writer->finish(meta); !st && rec.complete()) {
             rec.gap = RecordGap::WriteError;
-            rec.detail = st.error().describe() + " (no meta.json: the capture cannot be replayed)";
+            rec.detail = st.error().describe() + " (meta.json not written: the capture cannot be replayed)";
         }
         r.record = rec;
         auto settings = nlohmann::json::parse(r.outcome.settings_patch_json);
