@@ -113,9 +113,28 @@ void EntryPathIndex::add(uint64_t start, uint64_t end, EntryPathFunction f) {
 
 void EntryPathIndex::finish() {
     std::sort(ranges_.begin(), ranges_.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
+    page_bits_.clear();
+    if (ranges_.empty()) return;
+    constexpr uint64_t kMaxPages = 1u << 20;  // 4 GiB of text, a 128 KiB map
+    uint64_t last = 0;
+    for (const Range& r : ranges_) {
+        // A range without a known end (the last symbol) or a huge one: no map.
+        if (r.end <= r.start || r.end - r.start > (64u << 20)) return;
+        last = std::max(last, (r.end - 1) >> 12);
+    }
+    page_base_ = ranges_.front().start >> 12;
+    if (last - page_base_ >= kMaxPages) return;
+    page_bits_.assign((last - page_base_) / 64 + 1, 0);
+    for (const Range& r : ranges_)
+        for (uint64_t p = (r.start >> 12) - page_base_; p <= ((r.end - 1) >> 12) - page_base_; ++p)
+            page_bits_[p / 64] |= 1ull << (p % 64);
 }
 
 const EntryPathFunction* EntryPathIndex::find(uint64_t addr) const {
+    if (!page_bits_.empty()) {
+        const uint64_t p = (addr >> 12) - page_base_;  // wraps for addresses below: then too large
+        if (p / 64 >= page_bits_.size() || !(page_bits_[p / 64] >> (p % 64) & 1)) return nullptr;
+    }
     auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr, [](uint64_t a, const Range& r) { return a < r.start; });
     if (it == ranges_.begin()) return nullptr;
     --it;

@@ -84,6 +84,13 @@ private:
     };
     std::vector<Range> ranges_;  // sorted by start, disjoint
     uint64_t before_lo_ = UINT64_MAX, before_hi_ = 0;
+    // One bit per 4 KiB of kernel text from page_base_: set where an
+    // entry-path function lies. find() runs for every function record while a
+    // syscall waits for its dispatch record, and most such addresses are on
+    // pages with none: one bit test instead of a binary search (7% of replay
+    // instructions, issue 14). Empty when the ranges span too much to map.
+    uint64_t page_base_ = 0;
+    std::vector<uint64_t> page_bits_;
 };
 
 // The ABI an executable's syscalls use, from its ELF header (e_ident class,

@@ -161,3 +161,22 @@ TEST_CASE("the x32 bit names an x32 syscall whatever the program", "[abi][aggreg
     CHECK(s.at("getpid") == 1);
     CHECK(agg.abi_sources().x32_bit == 1);
 }
+
+TEST_CASE("The entry-path index finds its functions on any page, and nothing where none lies", "[abi]") {
+    const EntryPathIndex idx = index_6_1();
+    REQUIRE(idx.find(kIa32Getpid + 4));
+    CHECK(idx.find(kIa32Getpid + 4)->abi == SyscallAbi::Ia32);
+    CHECK(idx.find(kX64Writev)->abi == SyscallAbi::X86_64);
+    CHECK(idx.find(kDoSyscall64 + 0xff)->before_sys_enter);
+    CHECK(idx.find(0x3200) == nullptr);  // syscall_exit_to_user_mode: a page with entry-path functions
+    CHECK(idx.find(kVfsRead) == nullptr);  // a page with none
+    CHECK(idx.find(0x800) == nullptr);     // below every function
+    CHECK(idx.find(0xffffffff81000000ull) == nullptr);
+    // A function over a page boundary is found on both pages.
+    const EntryPathIndex across = EntryPathIndex::of(Kallsyms::parse("0000000000001f00 T __x64_sys_read\n"
+                                                                     "0000000000003400 T vfs_read\n"));
+    REQUIRE(across.find(0x2300));
+    CHECK(across.find(0x1f00)->abi == SyscallAbi::X86_64);
+    CHECK(across.find(0x33ff)->abi == SyscallAbi::X86_64);
+    CHECK(across.find(0x3400) == nullptr);
+}
