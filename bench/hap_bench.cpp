@@ -1,7 +1,10 @@
 // Benchmark helper (not a test): run by scripts/bench.
-//   hap_bench replay DIR       hap's own path over a recorded capture: decode
-//                              every page and fold it into the run aggregate;
-//                              prints events, seconds, events/s, peak RSS.
+//   hap_bench replay DIR [READERS]
+//                              hap's own path over a recorded capture: decode
+//                              every page and fold it into the run aggregate
+//                              (with READERS > 1, decoding on that many
+//                              threads: parallel_replay.h); prints events,
+//                              seconds, events/s, peak RSS.
 //   hap_bench render DIR OUT   the capture as the text `trace` file shows it
 //                              (libtraceevent's printer), the input of the
 //                              published text pipeline (grep | sort | uniq).
@@ -18,6 +21,7 @@ extern "C" {
 }
 
 #include "files.h"
+#include "parallel_replay.h"
 #include "replay_source.h"
 #include "run_aggregate.h"
 #include "tracefs_shim.h"
@@ -32,7 +36,7 @@ long peak_rss_kb() {
     return ru.ru_maxrss;
 }
 
-int replay(const std::string& dir) {
+int replay(const std::string& dir, unsigned readers) {
     auto src = ReplaySource::open(dir);
     if (!src) {
         std::fprintf(stderr, "hap_bench: %s\n", src.error().describe().c_str());
@@ -44,7 +48,7 @@ int replay(const std::string& dir) {
     (*src)->seed_abis(agg.abis());
     if ((*src)->meta().value("modes", "").find("function") != std::string::npos) agg.use_entry_path((*src)->entry_path_index());
     const auto t0 = std::chrono::steady_clock::now();
-    (*src)->drain(agg);
+    drain_in_parallel(**src, agg, readers);
     auto hits = agg.hits([&](uint64_t a) { return (*src)->function_name(a); });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("{\"events\": %llu, \"seconds\": %.3f, \"events_per_s\": %.0f, \"peak_rss_kb\": %ld, \"hits\": %zu}\n",
@@ -101,8 +105,9 @@ int render(const std::string& dir, const std::string& out_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 3 && std::string(argv[1]) == "replay") return replay(argv[2]);
+    if ((argc == 3 || argc == 4) && std::string(argv[1]) == "replay")
+        return replay(argv[2], argc == 4 ? static_cast<unsigned>(std::atoi(argv[3])) : 1);
     if (argc == 4 && std::string(argv[1]) == "render") return render(argv[2], argv[3]);
-    std::fprintf(stderr, "usage: hap_bench replay DIR | hap_bench render DIR OUT.txt\n");
+    std::fprintf(stderr, "usage: hap_bench replay DIR [READERS] | hap_bench render DIR OUT.txt\n");
     return 2;
 }

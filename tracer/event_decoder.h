@@ -33,6 +33,10 @@ public:
     // as skipped.
     uint64_t decode_page(const void* page, size_t size, int cpu, EventSink& sink);
     uint64_t skipped() const { return skipped_; }
+    // Whether pages are decoded without libtraceevent (this machine's byte
+    // order, a common_type field): then decoders of one tep may run on
+    // threads of their own (libtraceevent caches lookups inside the tep).
+    bool native_path() const { return !layout_.swap && type_.present(); }
 
 private:
     // Where a number lives in a record: read at a fixed offset, since the

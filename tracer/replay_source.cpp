@@ -79,12 +79,7 @@ bool ReplaySource::step(EventSink& sink, uint64_t& n) {
         if (f.size - f.next >= page_size_) {
             n += decoder_->decode_page(f.data + f.next, page_size_, f.cpu, sink);
             f.next += page_size_;
-            // Drop what was decoded from this process's memory every 1 MiB:
-            // replay memory stays flat however long the capture is. Per CPU
-            // file: 4 MiB windows made 41 MiB of an 8-CPU capture (scripts/bench).
-            constexpr size_t kRelease = 1u << 20;
-            if (f.next % kRelease < page_size_ && f.next >= kRelease)
-                ::madvise(const_cast<char*>(f.data) + (f.next / kRelease - 1) * kRelease, kRelease, MADV_DONTNEED);
+            release_behind(f.data, f.next);
             any = true;
             continue;
         }
@@ -94,6 +89,34 @@ bool ReplaySource::step(EventSink& sink, uint64_t& n) {
         f.next = f.size;
     }
     return any;
+}
+
+void ReplaySource::release_behind(const char* data, size_t next) const {
+    // Drop what was decoded from this process's memory every 1 MiB: replay
+    // memory stays flat however long the capture is. Per CPU file: 4 MiB
+    // windows made 41 MiB of an 8-CPU capture (scripts/bench).
+    constexpr size_t kRelease = 1u << 20;
+    if (next % kRelease < page_size_ && next >= kRelease)
+        ::madvise(const_cast<char*>(data) + (next / kRelease - 1) * kRelease, kRelease, MADV_DONTNEED);
+}
+
+uint64_t ReplaySource::decode_file_page(size_t i, size_t n, EventDecoder& decoder, EventSink& sink) const {
+    const CpuFile& f = files_[i];
+    const size_t at = f.next + n * page_size_;
+    const uint64_t got = decoder.decode_page(f.data + at, page_size_, f.cpu, sink);
+    release_behind(f.data, at + page_size_);
+    return got;
+}
+
+std::unique_ptr<EventDecoder> ReplaySource::new_decoder() const { return std::make_unique<EventDecoder>(tep_); }
+
+void ReplaySource::finish_files(uint64_t skipped) {
+    for (auto& f : files_) {
+        f.next += (f.size - f.next) / page_size_ * page_size_;
+        truncated_ += f.size - f.next;  // a short last page: cut off, never decoded
+        f.next = f.size;
+    }
+    other_skipped_ += skipped;
 }
 
 uint64_t ReplaySource::pump(EventSink& sink) {

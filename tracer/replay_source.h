@@ -43,11 +43,27 @@ public:
     EntryPathIndex entry_path_index() const;
     uint64_t truncated_bytes() const { return truncated_; }
     // Records and pages the decoder could not use (unknown events, corrupt pages).
-    uint64_t decoder_skipped() const { return decoder_->skipped(); }
+    uint64_t decoder_skipped() const { return decoder_->skipped() + other_skipped_; }
+
+    // For drain_in_parallel (parallel_replay.h), which reads the CPU files
+    // page by page on threads of its own.
+    size_t cpu_files() const { return files_.size(); }
+    int file_cpu(size_t i) const { return files_[i].cpu; }
+    size_t file_pages(size_t i) const { return (files_[i].size - files_[i].next) / page_size_; }
+    // Decodes page n (counted from where the file stands) of file i with a
+    // decoder of the caller's (new_decoder) and releases what lies behind.
+    uint64_t decode_file_page(size_t i, size_t n, EventDecoder& decoder, EventSink& sink) const;
+    std::unique_ptr<EventDecoder> new_decoder() const;
+    const EventDecoder& decoder() const { return *decoder_; }
+    // After the files were read that way: they are done, their short tails
+    // counted as truncated, and `skipped` records added to decoder_skipped().
+    void finish_files(uint64_t skipped);
 
 private:
     ReplaySource() = default;
     bool step(EventSink& sink, uint64_t& n);
+    // Drops decoded pages from this process's memory every kRelease bytes.
+    void release_behind(const char* data, size_t next) const;
 
     std::string dir_;
     nlohmann::json meta_;
@@ -64,6 +80,7 @@ private:
     size_t page_size_ = 0;
     LossCounts losses_;
     uint64_t truncated_ = 0;
+    uint64_t other_skipped_ = 0;  // by decoders of drain_in_parallel
     mutable std::optional<Kallsyms> kallsyms_;  // the recorded kernel's, when the capture has them
 };
 

@@ -1,11 +1,13 @@
 // Function records handed over in runs (EventSink::on_function_run, issue 14)
 // count exactly what one on_event per record counts: the same hits, totals,
-// syscall ABIs and window, on every recorded function-level capture.
+// syscall ABIs and window, on every recorded function-level capture; and
+// readers in parallel (parallel_replay.h) fold what one reader folds.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <tuple>
 
+#include "parallel_replay.h"
 #include "replay_fixture.h"
 
 using namespace hap;
@@ -95,4 +97,41 @@ TEST_CASE("Function records in runs count as one by one, whole and in a window",
         CHECK(wruns.hits.size() < runs.hits.size());
         check_same(wruns, wone);
     }
+}
+
+TEST_CASE("Readers in parallel fold the same calls in the same order as one reader", "[function_runs][parallel]") {
+    for (const char* name : {"fg-cat-5.10", "fg-cat-6.1", "fg-cat-6.12", "vm-q35-redis-6.1"}) {
+        const std::string dir = std::string(HAP_UNPACKED_FIXTURES) + "/" + name;
+        INFO(name);
+        const Result one = replay(dir, true, nullptr);
+        for (unsigned readers : {2u, 3u, 8u}) {
+            INFO(readers << " readers");
+            TaskTable tasks;
+            RunAggregate agg(tasks);
+            auto src = ReplaySource::open(dir);
+            REQUIRE(src.ok());
+            (*src)->seed_tasks(tasks);
+            (*src)->seed_abis(agg.abis());
+            agg.use_entry_path((*src)->entry_path_index());
+            CHECK(drain_in_parallel(**src, agg, readers) == one.totals.events);
+            Result par;
+            for (const auto& h : agg.hits([&](uint64_t a) { return (*src)->function_name(a); }))
+                par.hits.emplace_back(h.kind, h.role, h.name, h.count);
+            par.totals = agg.totals();
+            par.abi = agg.abi_sources();
+            check_same(par, one);
+            CHECK((*src)->truncated_bytes() == 0);
+            CHECK((*src)->decoder_skipped() == 0);
+        }
+    }
+    // Syscall and sched records (comm strings) from a capture of this host.
+    const std::string sh = std::string(HAP_FIXTURES) + "/sh-ls-cat";
+    auto seq = test::replay_capture(sh);
+    auto par = test::open_replay(sh);
+    drain_in_parallel(*par->src, par->agg, 2);
+    CHECK(par->agg.totals().events == seq->agg.totals().events);
+    const auto a = par->agg.hits(), b = seq->agg.hits();
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) CHECK((a[i].name == b[i].name && a[i].count == b[i].count && a[i].role == b[i].role));
+    CHECK(par->tasks.tasks().size() == seq->tasks.tasks().size());
 }
