@@ -42,6 +42,16 @@ struct Dirs {
         (*w)->set_page_size(kPage);
         return std::move(*w);
     }
+    // A one-CPU writer whose page file is /dev/full, as a disk that fills up
+    // mid-run: the file opened at create() is replaced and reopened through
+    // a second writer.
+    std::unique_ptr<CaptureWriter> writer_onto_dev_full() {
+        writer(1).reset();
+        const fs::path f = out / "per_cpu" / "cpu0" / "trace_pipe_raw";
+        fs::remove(f);
+        fs::create_symlink("/dev/full", f);
+        return writer(1);
+    }
 };
 
 std::vector<char> page_of(int n) { return std::vector<char>(kPage, static_cast<char>('a' + n % 26)); }
@@ -131,14 +141,7 @@ TEST_CASE("A full disk (/dev/full) is never dropped: the record says disk_full w
         return;
     }
     Dirs d("full");
-    auto w = d.writer(1);
-    // The CPU's file is opened at create(); replace it by /dev/full, as a
-    // disk that fills up mid-run, and reopen through a second writer.
-    const fs::path f = d.out / "per_cpu" / "cpu0" / "trace_pipe_raw";
-    w.reset();
-    fs::remove(f);
-    fs::create_symlink("/dev/full", f);
-    auto full = d.writer(1);
+    auto full = d.writer_onto_dev_full();
     PageRecorder rec = recorder_for(*full, 1024);
     // stdio buffers 256 KiB (64 pages): enough pages that a write itself
     // fails, not only the close.
@@ -158,12 +161,7 @@ TEST_CASE("Pages buffered when the files close on a full disk still make the rec
         return;
     }
     Dirs d("close");
-    auto w = d.writer(1);
-    const fs::path f = d.out / "per_cpu" / "cpu0" / "trace_pipe_raw";
-    w.reset();
-    fs::remove(f);
-    fs::create_symlink("/dev/full", f);
-    auto full = d.writer(1);
+    auto full = d.writer_onto_dev_full();
     PageRecorder rec = recorder_for(*full, 64);
     rec.submit(0, page_of(0).data(), kPage);  // fits in stdio's buffer: fails only at the close
     const RecordStatus st = rec.finish();
