@@ -2,16 +2,43 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace hap {
 
-Expected<std::string> read_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Waits until `fd` is ready for `events` or `deadline` passes: 0 ready,
+// ETIMEDOUT, or poll's errno.
+int wait_ready(int fd, short events, Clock::time_point deadline) {
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) return ETIMEDOUT;
+        pollfd p{fd, events, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+        if (r > 0) return 0;  // ready, or POLLHUP/POLLERR: the next call says which
+        if (r < 0 && errno != EINTR) return errno;
+    }
+}
+
+std::string waited(std::chrono::milliseconds wait) {
+    const auto ms = wait.count();
+    return ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s";
+}
+
+}  // namespace
+
+Expected<std::string> read_file(const std::string& path, std::chrono::milliseconds wait) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return errno_error("cannot open " + path);
+    const auto deadline = Clock::now() + wait;
     // Read in place into a string that grows: sized up front for a regular
     // file (kallsyms copies are megabytes), from 64 KiB for /proc files,
     // which say size 0.
@@ -24,9 +51,14 @@ Expected<std::string> read_file(const std::string& path) {
         ssize_t n = ::read(fd, out.data() + have, out.size() - have);
         if (n < 0) {
             if (errno == EINTR) continue;
-            Error e = errno_error("cannot read " + path);
+            int err = errno;
+            if (err == EAGAIN) err = wait_ready(fd, POLLIN, deadline);
+            if (err == 0) continue;
             ::close(fd);
-            return e;
+            if (err == ETIMEDOUT)
+                return Error{"gave up reading " + path + " after " + waited(wait) + ": nothing more came", ETIMEDOUT};
+            errno = err;
+            return errno_error("cannot read " + path);
         }
         if (n == 0) break;
         have += static_cast<size_t>(n);
@@ -37,15 +69,23 @@ Expected<std::string> read_file(const std::string& path) {
 }
 
 namespace {
-Status write_fd_all(int fd, const std::string& path, const std::string& data) {
+Status write_fd_all(int fd, const std::string& path, const std::string& data, std::chrono::milliseconds wait) {
+    const auto deadline = Clock::now() + wait;
     size_t done = 0;
     while (done < data.size()) {
         ssize_t n = ::write(fd, data.data() + done, data.size() - done);
         if (n < 0) {
             if (errno == EINTR) continue;
-            Error e = errno_error("cannot write " + path);
+            int err = errno;
+            if (err == EAGAIN) err = wait_ready(fd, POLLOUT, deadline);
+            if (err == 0) continue;
             ::close(fd);
-            return e;
+            if (err == ETIMEDOUT)
+                return Error{"gave up writing " + path + " after " + waited(wait) + ": " + std::to_string(done) + " of " +
+                                 std::to_string(data.size()) + " bytes taken",
+                             ETIMEDOUT};
+            errno = err;
+            return errno_error("cannot write " + path);
         }
         if (n == 0) {
             // A tracefs file may take the value and leave the separator:
@@ -65,17 +105,17 @@ Status write_fd_all(int fd, const std::string& path, const std::string& data) {
 }
 }  // namespace
 
-Status write_file(const std::string& path, const std::string& data) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+Status write_file(const std::string& path, const std::string& data, std::chrono::milliseconds wait) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
     if (fd < 0) return errno_error("cannot open " + path + " for writing");
-    return write_fd_all(fd, path, data);
+    return write_fd_all(fd, path, data, wait);
 }
 
-Status append_file(const std::string& path, const std::string& data) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+Status append_file(const std::string& path, const std::string& data, std::chrono::milliseconds wait) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return errno_error("cannot open " + path + " for appending");
-    return write_fd_all(fd, path, data);
+    return write_fd_all(fd, path, data, wait);
 }
 
 bool path_exists(const std::string& path) {

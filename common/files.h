@@ -1,6 +1,7 @@
 // Small file helpers that report failures as values instead of throwing.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -8,10 +9,20 @@
 
 namespace hap {
 
-Expected<std::string> read_file(const std::string& path);
+// Every read and write here is bounded (issue 12: never hang on the kernel).
+// Files are opened O_NONBLOCK; where the other side can make a call wait (a
+// FIFO or pipe nobody reads or writes, tracefs's trace_pipe with nothing in
+// it), the wait is a poll() of at most `wait` in all, then an error naming the
+// file and the wait. A FIFO without a reader refuses the write at open
+// (ENXIO). Files that never wait (tracefs knobs, /proc, regular files) behave
+// as plain read()/write(). A write the kernel answers with 0 ends (Linux
+// 5.10's set_event_pid took a lone "\n" that way, and was once written again
+// for ever).
+inline constexpr std::chrono::milliseconds kFileWait{10000};
+Expected<std::string> read_file(const std::string& path, std::chrono::milliseconds wait = kFileWait);
 // Writes the whole string; the kernel reports tracefs errors on write(), so the
 // caller sees EINVAL/EPERM/ENODEV from the file itself.
-Status write_file(const std::string& path, const std::string& data);
+Status write_file(const std::string& path, const std::string& data, std::chrono::milliseconds wait = kFileWait);
 bool path_exists(const std::string& path);
 std::vector<std::string> list_dir(const std::string& path);  // names, no . or ..
 Status make_dirs(const std::string& path);
@@ -29,5 +40,5 @@ std::string last_line_of_file(const std::string& path);
 
 namespace hap {
 // O_APPEND write: tracefs pid files add ids this way instead of replacing them.
-Status append_file(const std::string& path, const std::string& data);
+Status append_file(const std::string& path, const std::string& data, std::chrono::milliseconds wait = kFileWait);
 }  // namespace hap
