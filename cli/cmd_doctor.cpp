@@ -21,7 +21,7 @@
 #include "options.h"
 #include "process.h"
 #include "text_table.h"
-#include "tracefs_shim.h"
+#include "tracefs_dir.h"
 
 namespace hap::cli {
 namespace {
@@ -155,10 +155,11 @@ int cmd_doctor(const std::vector<std::string>& args) {
     const bool root = ::geteuid() == 0;
     checks.push_back({"host", "privileges", root ? "ok" : "no",
                       root ? "root" : "not root: tracing and runtimes need root (run with sudo)"});
-    const char* tdir = hap_tracefs_dir();
+    auto found = use_tracing_dir();
+    const char* tdir = found ? found->c_str() : nullptr;
     bool can_measure = false;
     if (!tdir) {
-        checks.push_back({"tracefs", "mount", "missing", "not mounted: mount -t tracefs nodev /sys/kernel/tracing"});
+        checks.push_back({"tracefs", "mount", "missing", found.error().message + ": " + kTracefsMountHint});
     } else {
         checks.push_back({"tracefs", "mount", "ok", tdir});
         KernelFacts k = read_kernel_facts(tdir);

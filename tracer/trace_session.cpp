@@ -7,6 +7,7 @@
 #include "files.h"
 #include "loss_counter.h"
 #include "procfs.h"
+#include "tracefs_dir.h"
 #include "process.h"
 #include "tracefs_shim.h"
 
@@ -28,11 +29,11 @@ std::string tids_of(const std::vector<pid_t>& pids) {
 }  // namespace
 
 Expected<std::unique_ptr<TraceSession>> TraceSession::open(const SessionConfig& cfg) {
-    const char* dir = hap_tracefs_dir();
-    if (!dir) return Error{"tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)", ENOENT};
+    auto dir = use_tracing_dir();
+    if (!dir) return dir.error();
     if (::geteuid() != 0) return Error{"tracing needs root", EPERM};
     std::unique_ptr<TraceSession> s(new TraceSession());
-    s->tracing_dir_ = dir;
+    s->tracing_dir_ = *dir;
     s->modes_ = cfg.modes;
     clean_stale(s->tracing_dir_, cfg.state_dir);
     s->snapshot_ = std::make_unique<KnobSnapshot>(cfg.state_dir + "/knobs-" + std::to_string(::getpid()));

@@ -2,10 +2,9 @@
 
 #include <tracefs.h>
 
-const char* hap_tracefs_dir(void) {
-    const char* path = NULL;
-    if (tracefs_tracing_dir_is_mounted(false, &path) != 1) return NULL;
-    return path;
+int hap_tracefs_set_dir(const char* dir) {
+    // 1.6 takes a non-const pointer but copies the string (strdup).
+    return tracefs_set_tracing_dir((char*)dir);
 }
 
 struct tracefs_instance* hap_tracefs_instance_create(const char* name, bool* is_new) {

@@ -12,7 +12,8 @@ struct tracefs_instance;
 struct tracefs_cpu;
 struct tep_handle;
 
-const char* hap_tracefs_dir(void);  // NULL when tracefs is not mounted
+// Every later call uses `dir` as the tracing directory (tracefs_dir.h finds it).
+int hap_tracefs_set_dir(const char* dir);
 // Creates (or, when it exists, opens) instance `name`; *is_new tells which.
 struct tracefs_instance* hap_tracefs_instance_create(const char* name, bool* is_new);
 struct tracefs_instance* hap_tracefs_instance_open(const char* name);  // NULL if absent

@@ -13,6 +13,7 @@
 #include "procfs.h"
 #include "run_aggregate.h"
 #include "trace_session.h"
+#include "tracefs_dir.h"
 #include "tracefs_shim.h"
 
 namespace hap {
@@ -93,9 +94,9 @@ size_t record_queue_pages(const CaptureRequest& req, int cpus, size_t page_size)
 }  // namespace
 
 std::string require_tracefs() {
-    const char* dir = hap_tracefs_dir();
-    if (!dir) throw UserError("tracefs is not mounted", "mount -t tracefs nodev /sys/kernel/tracing (scripts/setup does)");
-    return dir;
+    auto dir = use_tracing_dir();
+    if (!dir) throw UserError(dir.error().message, kTracefsMountHint);
+    return *dir;
 }
 
 std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::string& tracing_dir) {

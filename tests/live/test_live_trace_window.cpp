@@ -19,7 +19,7 @@
 #include "live_support.h"
 #include "process.h"
 #include "store.h"
-#include "tracefs_shim.h"
+#include "tracefs_dir.h"
 
 using namespace hap;
 
@@ -74,9 +74,9 @@ TracedRun trace(const std::string& tag, const std::vector<std::string>& args, co
 }
 
 void require_syscall_tracing() {
-    const char* d = hap_tracefs_dir();
-    if (!d) live::skip("tracefs is not mounted");
-    if (!path_exists(std::string(d) + "/events/raw_syscalls/sys_enter")) live::skip("no raw_syscalls events in this kernel");
+    auto d = use_tracing_dir();
+    if (!d) live::skip(d.error().message);
+    if (!path_exists(*d + "/events/raw_syscalls/sys_enter")) live::skip("no raw_syscalls events in this kernel");
 }
 
 const std::set<std::string> kLoop = {"getpid", "getppid"};

@@ -12,15 +12,15 @@
 #include "live_support.h"
 #include "run_aggregate.h"
 #include "trace_session.h"
-#include "tracefs_shim.h"
+#include "tracefs_dir.h"
 
 using namespace hap;
 
 namespace {
 std::string tracing_dir() {
-    const char* d = hap_tracefs_dir();
-    if (!d) live::skip("tracefs is not mounted");
-    return d;
+    auto d = use_tracing_dir();
+    if (!d) live::skip(d.error().message);
+    return *d;
 }
 }  // namespace
 
