@@ -104,7 +104,50 @@ std::string Kallsyms::lookup(uint64_t addr) const {
     // table, which is the first listed (kallsyms.c, get_symbol_pos).
     auto sym = std::prev(it);
     while (sym != syms_.begin() && std::prev(sym)->addr == sym->addr) --sym;
-    return std::string(name_of(*sym));
+    std::string name(name_of(*sym));
+    const auto& same = same_names().suffix;
+    if (auto s = same.find(static_cast<size_t>(sym - syms_.begin())); s != same.end()) name += s->second;
+    return name;
+}
+
+const Kallsyms::SameNames& Kallsyms::same_names() const {
+    std::call_once(same_->once, [this] {
+        // Addresses per name; two names at one address (aliases) are one
+        // function and lookup gives the first, so only distinct addresses count.
+        std::unordered_map<std::string_view, size_t> addresses;
+        std::unordered_map<std::string_view, uint64_t> last_addr;
+        for (const Sym& s : syms_) {
+            const std::string_view n = name_of(s);
+            auto [it, fresh] = last_addr.try_emplace(n, s.addr);
+            if (fresh || it->second != s.addr) ++addresses[n];
+            it->second = s.addr;
+        }
+        std::unordered_map<std::string, size_t> ordinal;  // "name\0module" -> functions so far
+        std::unordered_map<std::string, uint64_t> ordinal_addr;
+        for (size_t i = 0; i < syms_.size(); ++i) {
+            const std::string_view n = name_of(syms_[i]);
+            if (addresses[n] < 2) continue;
+            const std::string_view mod = module_of(syms_[i]);
+            std::string key = std::string(n) + '\0' + std::string(mod);
+            auto [at, fresh] = ordinal_addr.try_emplace(key, syms_[i].addr);
+            size_t& k = ordinal[key];
+            if (fresh || at->second != syms_[i].addr) ++k;
+            at->second = syms_[i].addr;
+            same_->suffix.emplace(i, "@" + (mod.empty() ? std::string("vmlinux") : std::string(mod)) + ":" + std::to_string(k));
+        }
+    });
+    return *same_;
+}
+
+std::string_view Kallsyms::module_of(const Sym& sym) const {
+    // "%px %c %s\t[%s]": the module in brackets after the name, if any.
+    const size_t name_end = text_.find_first_of(" \t\n", sym.name_at);
+    if (name_end == std::string_view::npos || text_[name_end] == '\n') return {};
+    const size_t open = text_.find_first_not_of(" \t", name_end);
+    if (open == std::string_view::npos || text_[open] != '[') return {};
+    const size_t close = text_.find_first_of("]\n", open);
+    if (close == std::string_view::npos || text_[close] != ']') return {};
+    return text_.substr(open + 1, close - open - 1);
 }
 
 std::string_view Kallsyms::name_of(const Sym& sym) const {

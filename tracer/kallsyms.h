@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "error.h"
@@ -23,7 +25,13 @@ public:
     // start with it, and it is megabytes of which a few thousand names are used.
     static Expected<Kallsyms> open(const std::string& path);
     // The function containing `addr`, "" when below the first symbol or when
-    // all addresses are zero (kallsyms read without privilege).
+    // all addresses are zero (kallsyms read without privilege). A name that
+    // text symbols at more than one address carry (static functions of two
+    // files, a module's copy of a core function) comes back as
+    // NAME@OBJECT:N, OBJECT being "vmlinux" or the module, N counting that
+    // object's functions of the name from 1 in address order: two functions,
+    // two raw names, the same on every boot of that build (KASLR moves the
+    // core kernel, and each module, as one block). normalize_function drops it.
     std::string lookup(uint64_t addr) const;
     size_t size() const { return syms_.size(); }
     // Every symbol in address order: its address, the next higher symbol's
@@ -39,9 +47,19 @@ private:
     };
     void index();
     std::string_view name_of(const Sym& sym) const;
+    std::string_view module_of(const Sym& sym) const;  // "" for the core kernel
+    // "@OBJECT:N" per symbol whose name is shared, by index in syms_. Built
+    // at the first lookup, not in index(): it hashes every name, and most
+    // users of a Kallsyms (entry paths, trim) never look one up.
+    struct SameNames {
+        std::once_flag once;
+        std::unordered_map<size_t, std::string> suffix;
+    };
+    const SameNames& same_names() const;
     std::shared_ptr<const void> storage_;  // owns what text_ views: a string or a mapping
     std::string_view text_;
     std::vector<Sym> syms_;  // sorted by address
+    std::shared_ptr<SameNames> same_ = std::make_shared<SameNames>();  // shared by copies, like storage_
 };
 
 }  // namespace hap

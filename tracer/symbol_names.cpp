@@ -86,7 +86,9 @@ std::string exit_reason_name(int64_t reason, int64_t isa) {
 std::string normalize_function(const std::string& raw) {
     static const std::regex suffix(R"((\.(isra|constprop|part|llvm|lto_priv)\.\d+|\.cold(\.\d+)?)+$)");
     static const std::regex syscall_entry(R"(^(__x64_sys_|__ia32_sys_|__se_sys_|__do_sys_|__x32_compat_sys_|__ia32_compat_sys_|SyS_|sys_)(.+)$)");
-    std::string s = std::regex_replace(raw, suffix, "");
+    // Kallsyms::lookup's NAME@OBJECT:N tells same-named functions apart; the
+    // source name is what precedes it.
+    std::string s = std::regex_replace(raw.substr(0, raw.find('@')), suffix, "");
     std::smatch m;
     if (std::regex_match(s, m, syscall_entry)) s = "sys_" + m[2].str();
     return s;

@@ -7,7 +7,9 @@
 // Kallsyms::lookup chooses (the first name listed at the greatest address
 // not above it, never a __pfx_ padding symbol), plus that function's
 // `__pfx_` line where the kernel has one, so the fixture shows the padding a
-// replay must pass over. An address below every symbol fails the tool.
+// replay must pass over. Every function that shares a kept function's name
+// is kept too, so same-named functions are numbered as on the traced kernel.
+// An address below every symbol fails the tool.
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
@@ -95,6 +97,13 @@ int main(int argc, char** argv) {
         if (auto p = pfx_of.find(lines[*f].name); p != pfx_of.end() && lines[p->second].addr + 16 == lines[*f].addr)
             keep.insert(p->second);
     }
+    // Every other function of a kept name too: Kallsyms::lookup numbers
+    // same-named functions (NAME@vmlinux:2), and the number counts them all.
+    std::set<std::string> kept_names;
+    for (size_t i : keep)
+        if (!padding(lines[i].name)) kept_names.insert(lines[i].name);
+    for (size_t i = 0; i < lines.size(); ++i)
+        if (kept_names.count(lines[i].name)) keep.insert(i);
     for (size_t i : keep) std::printf("%s\n", lines[i].text.c_str());  // file order
     std::fprintf(stderr, "trim_kallsyms: %zu function addresses, %zu functions, %zu lines kept\n", sink.seen.size(),
                  functions, keep.size());

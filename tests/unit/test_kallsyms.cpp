@@ -44,3 +44,27 @@ TEST_CASE("module symbols listed out of order after the core kernel are merged i
     CHECK(k.lookup(0xffffffffc0a03000) == "kvm_c");
     CHECK(k.lookup(0xffffffff81002001) == "vfs_read");
 }
+
+TEST_CASE("a name at two addresses is two functions: NAME@OBJECT:N by address, per module", "[kallsyms]") {
+    auto k = Kallsyms::parse(
+        "ffffffff81001000 t dup\n"
+        "ffffffff81001000 t dup_alias\n"
+        "ffffffff81002000 T unique\n"
+        "ffffffff81003000 t dup\n"
+        "ffffffff81004000 t other\n"
+        "ffffffffc0a02000 t dup\t[kvm]\n"
+        "ffffffffc0a01000 t kvm_only\t[kvm]\n"
+        "ffffffffc0b01000 t dup\t[vhost]\n");
+    CHECK(k.lookup(0xffffffff81001010) == "dup@vmlinux:1");
+    CHECK(k.lookup(0xffffffff81003004) == "dup@vmlinux:2");
+    CHECK(k.lookup(0xffffffffc0a02000) == "dup@kvm:1");
+    CHECK(k.lookup(0xffffffffc0b01000) == "dup@vhost:1");
+    CHECK(k.lookup(0xffffffff81002000) == "unique");
+    CHECK(k.lookup(0xffffffffc0a01000) == "kvm_only");
+    // A copy made before the first lookup names the same way.
+    Kallsyms copy = k;
+    CHECK(copy.lookup(0xffffffff81003000) == "dup@vmlinux:2");
+    // One name listed twice at one address is one function: no suffix.
+    auto twice = Kallsyms::parse("ffffffff81001000 t f\nffffffff81001000 t f\nffffffff81002000 t g\n");
+    CHECK(twice.lookup(0xffffffff81001000) == "f");
+}

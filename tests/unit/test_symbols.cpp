@@ -21,6 +21,10 @@ TEST_CASE("function names are normalised across kernels", "[symbols]") {
     CHECK(normalize_function("copy_page_range.constprop.12") == "copy_page_range");
     CHECK(normalize_function("do_exit.part.0.cold") == "do_exit");
     CHECK(normalize_function("vfs_read") == "vfs_read");
+    // Same-named functions told apart by Kallsyms::lookup are one source name.
+    CHECK(normalize_function("__nr_to_section@vmlinux:2") == "__nr_to_section");
+    CHECK(normalize_function("__cpuid.constprop.0@vmlinux:1") == "__cpuid");
+    CHECK(normalize_function("init_module@kvm:1") == "init_module");
 }
 
 TEST_CASE("hypercalls and exit reasons get readable names", "[symbols]") {
