@@ -9,7 +9,10 @@ namespace hap {
 std::string CellKey::label() const { return runtime + (platform.empty() ? "" : "/" + platform) + " " + workload; }
 
 std::optional<double> Cell::traceable_share() const {
-    const FigureStat* fn = figure("hap_fn");
+    // available_filter_functions lists one line per function address, as
+    // hap_fn_raw counts; hap_fn's merged names would understate the share.
+    const FigureStat* fn = figure("hap_fn_raw");
+    if (!fn) fn = figure("hap_fn");
     if (!fn || !traceable_functions || *traceable_functions <= 0) return std::nullopt;
     return fn->stat.mean / static_cast<double>(*traceable_functions);
 }
@@ -20,7 +23,7 @@ const FigureStat* Cell::figure(const std::string& name) const {
 }
 
 const std::vector<std::string>& headline_figures() {
-    static const std::vector<std::string> names = {"hap_fn", "hap_cc", "hap_sys", "hap_hc", "backend"};
+    static const std::vector<std::string> names = {"hap_fn", "hap_fn_raw", "hap_cc", "hap_sys", "hap_hc", "backend"};
     return names;
 }
 
@@ -36,6 +39,7 @@ std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode
     };
     if (captured("function")) {
         declare("hap_fn");
+        sets["hap_fn_raw"];
         if (roles.count("backend")) sets["backend"];
     }
     if (captured("syscall")) declare("hap_sys");
@@ -61,6 +65,9 @@ std::map<std::string, std::set<std::string>> figure_sets(const std::string& mode
         sets[fig + ":" + h.role].insert(name);  // "unknown" appears only where it reached something
         if (h.role == "unknown") continue;  // not a task of the sandbox: shown, not counted (Store::unique_counts)
         sets[fig].insert(name);
+        // Raw names keep clones (foo.part.0 beside foo) and same-named
+        // functions (foo@vmlinux:1, foo@vmlinux:2) apart: one per address.
+        if (fig == "hap_fn") sets["hap_fn_raw"].insert(h.raw);
         if (fig == "hap_fn" && h.role == "backend" && sets.count("backend")) sets["backend"].insert(name);
     }
     return sets;

@@ -3,7 +3,10 @@
 // Only complete runs count. Per figure: n, mean, sd, min, max, 95% CI, and
 // the union of names over the repetitions; in total and per role.
 //
-// Figure names: hap_fn, hap_sys, hap_hc (hypercalls + exit reasons), backend
+// Figure names: hap_fn (normalised function names: clones such as foo.part.0
+// and same-named static functions count once), hap_fn_raw (functions as the
+// kernel named them, one per address: Kallsyms::lookup tells same-named ones
+// apart), hap_sys, hap_hc (hypercalls + exit reasons), backend
 // (functions reached by backend tasks), hap_cc (when a complexity table is
 // given), and per role "hap_fn:workload", "hap_sys:runtime", ... With kvm
 // captured, "pio" and "mmio" list the ports and guest physical addresses of
@@ -49,7 +52,8 @@ struct Cell {
     std::optional<Stat> throughput;            // while traced
     std::optional<Stat> throughput_untraced;   // the same load, nothing traced (runs that have it)
     std::string throughput_unit;
-    // HAP_fn mean as a share of the kernel's traceable functions (0..1).
+    // The mean of hap_fn_raw (one per address, as the kernel lists its
+    // traceable functions) as a share of the kernel's traceable functions (0..1).
     std::optional<double> traceable_share() const;
     const FigureStat* figure(const std::string& name) const;
 };

@@ -18,7 +18,7 @@ std::string num(const std::optional<double>& v) { return v ? fmt::format("{:.6g}
 
 std::vector<std::string> run_csv_header() {
     std::vector<std::string> h = {"run_id", "uuid", "status", "runtime", "platform", "workload", "image",
-                                  "kernel", "mode", "network", "repetition", "hap_fn", "hap_sys", "hap_hc"};
+                                  "kernel", "mode", "network", "repetition", "hap_fn", "hap_fn_raw", "hap_sys", "hap_hc"};
     for (const auto& [kind, prefix] : kRoleColumns)
         for (const auto& role : kRoles) h.push_back(prefix + "_" + role);
     for (const char* c : {"events", "lost_events", "interrupt_excluded", "trace_seconds", "throughput",
@@ -31,7 +31,7 @@ std::vector<std::string> run_csv_fields(const RunSummary& s) {
     const RunRow& r = s.run;
     std::vector<std::string> f = {std::to_string(r.id), r.uuid, r.status, r.runtime, r.platform, r.workload,
                                   r.image, r.kernel_release, r.mode, r.network, std::to_string(r.repetition),
-                                  num(s.hap_fn), num(s.hap_sys), num(s.hap_hc)};
+                                  num(s.hap_fn), num(s.hap_fn_raw), num(s.hap_sys), num(s.hap_hc)};
     for (const auto& [kind, prefix] : kRoleColumns) {
         auto k = s.by_role.find(kind);
         for (const auto& role : kRoles) {
@@ -71,7 +71,7 @@ void write_runs_json(std::ostream& out, const std::vector<RunSummary>& runs) {
         nlohmann::json o;
         const auto fields = run_csv_fields(s);
         for (size_t i = 0; i < header.size(); ++i) o[header[i]] = fields[i];
-        for (const char* k : {"run_id", "repetition", "hap_fn", "hap_sys", "hap_hc", "events", "lost_events"})
+        for (const char* k : {"run_id", "repetition", "hap_fn", "hap_fn_raw", "hap_sys", "hap_hc", "events", "lost_events"})
             if (!o[k].get<std::string>().empty()) o[k] = std::stoll(o[k].get<std::string>());
             else o[k] = nullptr;
         o["settings"] = nlohmann::json::parse(s.run.settings_json, nullptr, false);

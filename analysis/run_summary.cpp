@@ -75,7 +75,10 @@ Expected<std::vector<RunSummary>> summarize_runs(Store& store, const RunFilter& 
         for (const auto& c : *counts) {
             if (!captured(c.kind)) continue;
             if (c.role == "*") {
-                if (c.kind == "function") s.hap_fn = c.unique;
+                if (c.kind == "function") {
+                    s.hap_fn = c.unique;
+                    s.hap_fn_raw = c.unique_raw;
+                }
                 if (c.kind == "syscall") s.hap_sys = c.unique;
                 if (c.kind == "hypercall" || c.kind == "exit_reason") hc += c.unique;
             } else {
@@ -85,6 +88,7 @@ Expected<std::vector<RunSummary>> summarize_runs(Store& store, const RunFilter& 
         // A complete run that captured a kind but reached none of it has 0.
         if (r.status == "complete") {
             if (captured("function") && !s.hap_fn) s.hap_fn = 0;
+            if (captured("function") && !s.hap_fn_raw) s.hap_fn_raw = 0;
             if (captured("syscall") && !s.hap_sys) s.hap_sys = 0;
             if (captured("hypercall")) s.hap_hc = hc;
         }

@@ -18,6 +18,9 @@ inline const std::vector<std::string> kRoles = {"workload", "runtime", "vmm", "v
 struct RunSummary {
     RunRow run;
     std::optional<int64_t> hap_fn, hap_sys, hap_hc;  // hc: hypercalls + exit reasons
+    // Functions by raw name, one per address (cell_figures.h): hap_fn merges
+    // clones and same-named functions, this does not.
+    std::optional<int64_t> hap_fn_raw;
     // kind -> role -> unique; only kinds the mode captured and roles the
     // sandbox had (roles_present), plus "unknown" where it reached something
     std::map<std::string, std::map<std::string, int64_t>> by_role;

@@ -302,14 +302,15 @@ Expected<std::vector<RunRow>> Store::runs(const RunFilter& f) {
 Expected<std::vector<UniqueCount>> Store::unique_counts(int64_t run_id) {
     return guarded(path(), [&] {
         auto q = db_.prepare(
-            "SELECT s.kind, h.role, count(DISTINCT s.normalized) FROM hits h JOIN symbols s ON s.id = h.symbol_id "
-            "WHERE h.run_id = ?1 GROUP BY s.kind, h.role "
+            "SELECT s.kind, h.role, count(DISTINCT s.normalized), count(DISTINCT s.raw) FROM hits h "
+            "JOIN symbols s ON s.id = h.symbol_id WHERE h.run_id = ?1 GROUP BY s.kind, h.role "
             "UNION ALL "
-            "SELECT s.kind, '*', count(DISTINCT s.normalized) FROM hits h JOIN symbols s ON s.id = h.symbol_id "
+            "SELECT s.kind, '*', count(DISTINCT s.normalized), count(DISTINCT s.raw) FROM hits h "
+            "JOIN symbols s ON s.id = h.symbol_id "
             "WHERE h.run_id = ?1 AND h.role <> 'unknown' GROUP BY s.kind");
         q.bind(1, run_id);
         std::vector<UniqueCount> out;
-        while (q.step()) out.push_back(UniqueCount{q.text_at(0), q.text_at(1), q.int_at(2)});
+        while (q.step()) out.push_back(UniqueCount{q.text_at(0), q.text_at(1), q.int_at(2), q.int_at(3)});
         return out;
     });
 }

@@ -84,7 +84,8 @@ struct MergeCounts {
 // Unique symbols of one kind reached by one role of one run ("*" = all roles).
 struct UniqueCount {
     std::string kind, role;
-    int64_t unique = 0;
+    int64_t unique = 0;      // distinct normalised names
+    int64_t unique_raw = 0;  // distinct raw names: functions one per address
 };
 
 class Store {

@@ -74,3 +74,30 @@ TEST_CASE("JSON export carries numbers as numbers and the settings object", "[cs
     CHECK(j[0]["settings"]["buffer_kb_per_cpu"] == 16384);
     CHECK(j[0]["by_role"]["syscall"]["workload"] == 2);
 }
+
+TEST_CASE("export gives hap_fn by normalised name and hap_fn_raw one per function address", "[csv]") {
+    TempDb db;
+    auto s = Store::open(db.path);
+    RunStart start = sample_run();
+    start.mode = "function_graph";
+    auto id = *(*s)->begin_run(start);
+    RunOutcome o = sample_outcome();
+    // Four functions at four addresses, two source names: a clone
+    // (getname_flags.part.0, the 6.1 capture) and two static functions of
+    // one name (__nr_to_section, kallsyms-6.18-same-name.txt).
+    o.hits = {{"function", "workload", "getname_flags", "getname_flags", 3},
+              {"function", "workload", "getname_flags.part.0", "getname_flags", 1},
+              {"function", "workload", "__nr_to_section@vmlinux:1", "__nr_to_section", 2},
+              {"function", "runtime", "__nr_to_section@vmlinux:2", "__nr_to_section", 2}};
+    REQUIRE((*s)->complete_run(id, o).ok());
+    auto runs = summarize_runs(**s, {});
+    REQUIRE(runs.ok());
+    REQUIRE(runs->size() == 1);
+    CHECK((*runs)[0].hap_fn == 2);
+    CHECK((*runs)[0].hap_fn_raw == 4);
+    std::ostringstream out;
+    write_runs_json(out, *runs);
+    auto j = nlohmann::json::parse(out.str());
+    CHECK(j[0]["hap_fn"] == 2);
+    CHECK(j[0]["hap_fn_raw"] == 4);
+}

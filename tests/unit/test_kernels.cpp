@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "cell_figures.h"
 #include "kallsyms.h"
 #include "replay_fixture.h"
 #include "replay_source.h"
@@ -30,9 +31,20 @@ std::string read_fixture(const std::string& name) {
     return ss.str();
 }
 
+// The hits a run stores, as hapctl's capture makes them (raw + normalised).
+std::vector<StoredHit> stored(const std::vector<Hit>& hits) {
+    std::vector<StoredHit> out;
+    for (const auto& h : hits) {
+        const bool fn = h.kind == SymbolKind::Function;
+        out.push_back(StoredHit{symbol_kind_name(h.kind), role_name(h.role), h.name, fn ? normalize_function(h.name) : h.name, h.count});
+    }
+    return out;
+}
+
 struct Names {
     uint64_t events = 0, recorded = 0;
     std::set<std::string> raw;  // the workload's function names as the kernel printed them
+    std::vector<Hit> hits;      // every hit, named
     std::unique_ptr<ReplaySource> src;
 };
 
@@ -41,7 +53,8 @@ Names replay(const std::string& kernel) {
     Names n;
     n.events = r->agg.totals().events;
     n.recorded = r->src->meta()["events"].get<uint64_t>();
-    for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); }))
+    n.hits = r->agg.hits([&](uint64_t a) { return r->src->function_name(a); });
+    for (const auto& h : n.hits)
         if (h.kind == SymbolKind::Function && h.role == Role::Workload) n.raw.insert(h.name);
     n.src = std::move(r->src);
     return n;
@@ -111,4 +124,56 @@ TEST_CASE("GCC's clone suffixes normalise by the one rule on every kernel", "[ke
         // Normalising merges clones: never more names than raw.
         CHECK(normalized.size() <= n.raw.size());
     }
+}
+
+TEST_CASE("functions at two addresses that normalise to one name: two in hap_fn_raw, one in hap_fn", "[kernels]") {
+    // Each capture reached a function and its GCC clone, two functions at two
+    // addresses: getname_flags and getname_flags.part.0 on 6.1 and 6.12,
+    // iput and iput.part.0 on 5.10.
+    const std::map<std::string, std::string> pair = {{"5.10", "iput"}, {"6.1", "getname_flags"}, {"6.12", "getname_flags"}};
+    for (const auto& [k, name] : pair) {
+        INFO("kernel " << k);
+        Names n = replay(k);
+        REQUIRE(n.raw.count(name) == 1);
+        REQUIRE(n.raw.count(name + ".part.0") == 1);
+        auto sets = figure_sets("function_graph", stored(n.hits), {"workload"});
+        REQUIRE(sets.count("hap_fn_raw") == 1);
+        CHECK(sets["hap_fn_raw"].count(name) == 1);
+        CHECK(sets["hap_fn_raw"].count(name + ".part.0") == 1);
+        CHECK(sets["hap_fn"].count(name) == 1);
+        CHECK(sets["hap_fn"].count(name + ".part.0") == 0);
+        // Raw counts every address once; normalising only ever merges.
+        std::set<std::string> normalized;
+        for (const auto& r : sets["hap_fn_raw"]) normalized.insert(normalize_function(r));
+        CHECK(normalized == sets["hap_fn"]);
+        CHECK(sets["hap_fn_raw"].size() > sets["hap_fn"].size());
+    }
+}
+
+TEST_CASE("one name at two addresses of a real kernel: two raw names, two in hap_fn_raw, one in hap_fn", "[kernels]") {
+    // Lines of the development host's /proc/kallsyms (6.18) around both
+    // static copies of __nr_to_section (tests/fixtures/README.md).
+    auto ks = Kallsyms::open(std::string(HAP_FIXTURES) + "/kallsyms-6.18-same-name.txt");
+    REQUIRE(ks.ok());
+    std::vector<uint64_t> at;
+    std::istringstream in(read_fixture("kallsyms-6.18-same-name.txt"));
+    for (std::string a, t, name; in >> a >> t >> name;)
+        if (name == "__nr_to_section") at.push_back(std::stoull(a, nullptr, 16));
+    REQUIRE(at.size() == 2);
+    CHECK(ks->lookup(at[0]) == "__nr_to_section@vmlinux:1");
+    CHECK(ks->lookup(at[1] + 4) == "__nr_to_section@vmlinux:2");  // an fentry address inside it (IBT)
+    CHECK(ks->lookup(at[0] - 8).rfind("__nr_to_section", 0) != 0);  // the padding before it is not it
+    // Names no other symbol shares stay as the kernel printed them.
+    CHECK(ks->lookup(at[1] + 0x70) == "subsection_mask_set");
+
+    // Hit once each by one workload thread, as the aggregate names them.
+    TaskTable tasks;
+    tasks.seed(7, Role::Workload, "w");
+    RunAggregate agg(tasks);
+    for (uint64_t a : at) agg.on_event(TraceEvent{EventKind::FuncGraphEntry, 0, 7, 0, 0, int64_t(a), 1, {}, {}});
+    auto hits = agg.hits([&](uint64_t a) { return ks->lookup(a); });
+    REQUIRE(hits.size() == 2);
+    auto sets = figure_sets("function_graph", stored(hits), {"workload"});
+    CHECK(sets["hap_fn_raw"] == std::set<std::string>{"__nr_to_section@vmlinux:1", "__nr_to_section@vmlinux:2"});
+    CHECK(sets["hap_fn"] == std::set<std::string>{"__nr_to_section"});
 }
