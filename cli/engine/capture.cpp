@@ -1,6 +1,7 @@
 #include "capture.h"
 
 #include <sys/resource.h>
+#include <sys/utsname.h>
 
 #include <atomic>
 #include <chrono>
@@ -63,6 +64,13 @@ void seed_abis(TaskAbis& abis, const TaskTable& table) {
 }
 
 
+// A failed step names the kernel: what a tracefs knob accepts differs by
+// release (issue 12), and a stored failure is read later, elsewhere.
+std::string this_kernel() {
+    utsname u{};
+    return ::uname(&u) == 0 ? std::string("Linux ") + u.release : "this kernel";
+}
+
 RunOutcome to_outcome(const RunAggregate& agg, const TaskTable& tasks, const TraceSource& src) {
     RunOutcome o;
     for (const auto& h : agg.hits([&](uint64_t a) { return src.function_name(a); })) {
@@ -119,7 +127,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
     if (req.window) sc.trace_clock = "mono";
     for (const auto& t : req.tasks) sc.pids.push_back(t.pid);
     auto session = TraceSession::open(sc);
-    if (!session) throw UserError("cannot set up tracing: " + session.error().describe());
+    if (!session) throw UserError("cannot set up tracing on " + this_kernel() + ": " + session.error().describe());
 
     std::unique_ptr<CaptureWriter> writer;
     if (!req.record_dir.empty()) {
@@ -130,7 +138,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
         writer = std::move(*w);
     }
     auto source = LiveSource::open(**session);
-    if (!source) throw UserError("cannot read trace buffers: " + source.error().describe());
+    if (!source) throw UserError("cannot read trace buffers on " + this_kernel() + ": " + source.error().describe());
     // The pages go to a writer thread (page_recorder.h), so the reader keeps
     // the ring buffer's pace whatever the disk's. On a throw the collector
     // thread has stopped before the recorder is destroyed (before the source
@@ -165,7 +173,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
     std::vector<TracedTask> late;
     {
         Collector collector(**source, aggregate);
-        if (auto st = (*session)->start(); !st) throw UserError("cannot start tracing: " + st.error().describe());
+        if (auto st = (*session)->start(); !st) throw UserError("cannot start tracing on " + this_kernel() + ": " + st.error().describe());
         if (req.rediscover) {
             for (const auto& t : req.rediscover()) {
                 bool known = false;

@@ -43,6 +43,14 @@ if [ "$(id -u)" = 0 ]; then
   if ! grep -qw function_graph /sys/kernel/tracing/available_tracers 2>/dev/null; then
     expect_fail 1 "function_graph cannot run here: the function_graph tracer is not available" -- \
       "$HAPCTL" measure --runtime runc --workload redis --mode function_graph --db "$work/fg.db"
+    # The same refusal from trace, and both say how to go on (a hint line).
+    expect_fail 1 "function_graph cannot run here: the function_graph tracer is not available" -- \
+      "$HAPCTL" trace --mode function_graph --db "$work/fg.db" -- /bin/true
+    hint_of() { "$@" 2>&1 >/dev/null | grep '^hint: '; }
+    hint=$(hint_of "$HAPCTL" measure --runtime runc --workload redis --mode function_graph --db "$work/fg.db")
+    grep -q "use --mode syscalls" <<<"$hint" && pass || fail "measure --mode function_graph: no hint ($hint)"
+    hint=$(hint_of "$HAPCTL" trace --mode function_graph --db "$work/fg.db" -- /bin/true)
+    grep -q "use --mode syscalls" <<<"$hint" && pass || fail "trace --mode function_graph: no hint ($hint)"
     if [ -e "$work/fg.db" ]; then
       [ "$(sql "$work/fg.db" "select count(*) from runs where status='complete'")" = 0 ] && pass ||
         fail "a function_graph run was stored as complete"
