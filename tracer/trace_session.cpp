@@ -172,9 +172,18 @@ Status TraceSession::start() {
 Status TraceSession::stop() {
     if (!running_) return {};
     running_ = false;
+    // The kernel can turn a buffer off by itself (a traceoff trigger,
+    // tracing_off() on an error path), and so can another tracer at the top
+    // level: records stop coming and nothing reports it. Read before
+    // writing, so a run whose tracing ended early fails instead of counting
+    // what came before as the whole.
+    auto was = read_file(buffer_dir_ + "/tracing_on");
     auto st = knob("tracing_on", "0");
     losses_ = read_loss_counters(buffer_dir_) - baseline_;
-    return st;
+    if (!st) return st;
+    if (was && trim(*was) == "0")
+        return Error{"tracing in " + buffer_dir_ + " was turned off before hap stopped it: records stopped coming", 0};
+    return {};
 }
 
 std::vector<std::string> TraceSession::event_systems() const {

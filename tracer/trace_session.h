@@ -41,7 +41,9 @@ public:
     // Adds every thread of `pid` to the filters (tasks that appeared after open).
     Status add_pid(pid_t pid);
     Status start();  // loss baseline, then tracing_on=1
-    Status stop();   // tracing_on=0 and loss delta
+    // tracing_on=0 and loss delta; an error when tracing_on was already 0
+    // (turned off behind hap's back: the capture ended early).
+    Status stop();
     LossCounts losses() const { return losses_; }
 
     tracefs_instance* instance() const { return instance_; }  // nullptr = top level

@@ -184,8 +184,11 @@ CaptureResult capture_run(const CaptureRequest& req) {
             }
         }
         if (req.while_tracing) req.while_tracing();  // a throw unwinds through the collector and session
-        (void)(*session)->stop();
+        const Status stopped = (*session)->stop();
         collector.finish();
+        // With tracing still on, the drain below would chase a live buffer;
+        // with tracing off early, the counts are of part of the run.
+        if (!stopped) throw UserError("cannot stop tracing on " + this_kernel() + ": " + stopped.error().describe());
     }
     (*source)->drain(aggregate);
     (*source)->close();

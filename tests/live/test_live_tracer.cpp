@@ -114,3 +114,22 @@ TEST_CASE("live: top-level knobs saved by a crashed hap are restored", "[live][t
     CHECK(trim(*read_file(knob)) == before);
     ::rmdir(state_dir.c_str());
 }
+
+TEST_CASE("live: tracing turned off behind the session's back fails its stop, naming the buffer", "[live][tracer][stopped_early]") {
+    const std::string dir = tracing_dir();
+    SessionConfig cfg;
+    cfg.modes = {CaptureMode::Syscalls};
+    cfg.pids = {::getpid()};
+    cfg.buffer_kb_per_cpu = 64;
+    cfg.state_dir = "/run/hap-test-" + std::to_string(::getpid());
+    auto session = TraceSession::open(cfg);
+    if (!session) live::skip("cannot open a session: " + session.error().describe());
+    REQUIRE((*session)->start().ok());
+    // What a traceoff trigger or a kernel error path does to the buffer.
+    REQUIRE(write_file((*session)->buffer_dir() + "/tracing_on", "0\n").ok());
+    auto st = (*session)->stop();
+    REQUIRE_FALSE(st.ok());
+    CHECK_THAT(st.error().message, Catch::Contains((*session)->buffer_dir()) && Catch::Contains("turned off"));
+    // A second stop is a no-op, and tracefs is left as found.
+    CHECK((*session)->stop().ok());
+}
