@@ -94,6 +94,12 @@ Expected<std::vector<Cell>> compute_cells(const std::vector<RunSets>& runs, cons
 // and, when `with_cc`, its complexity tables for the kernels of the runs.
 Expected<std::vector<Cell>> load_cells(Store& store, const RunSelection& selection, bool with_cc = false);
 
+// Which function count is which, in one line for every output that shows
+// HAP_fn (report, measure, trace).
+inline constexpr const char* kHapFnCounts =
+    "hap_fn: normalised function names (foo.isra.0 and same-named static functions count once; compare kernels on "
+    "it); hap_fn_raw: functions as the kernel named them, one per address (foo@vmlinux:2)";
+
 // Headline figure names, in report order.
 const std::vector<std::string>& headline_figures();
 

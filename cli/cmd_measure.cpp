@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cell_figures.h"
 #include "command.h"
 #include "engine/measurement.h"
 #include "hapd/client.h"
@@ -66,6 +67,9 @@ void print_result(const MeasureResult& r) {
         ++n;
     }
     t.print(std::cout);
+    bool functions = false;
+    for (const auto& rep : r.reps) functions = functions || rep.unique_functions.has_value();
+    if (functions) std::cout << kHapFnCounts << "; `hapctl report` shows both\n";
     if (n > 1) std::cout << fmt::format("mean: HAP_sys {:.1f}, throughput {:.0f} (traced)\n", sum_sys / n, sum_tp / n);
     if (untraced) std::cout << "throughput: while traced; untraced: the same load in a fresh sandbox, nothing traced\n";
 }

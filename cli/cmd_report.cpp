@@ -112,9 +112,7 @@ int cmd_report(const std::vector<std::string>& args) {
     bool any_functions = false;
     for (const auto& c : *cells) any_functions = any_functions || c.figure("hap_fn");
     if (any_functions)
-        std::cout << "hap_fn: normalised function names (foo.isra.0 and same-named static functions count once; compare "
-                     "kernels on it); hap_fn_raw: functions as the kernel named them, one per address (foo@vmlinux:2); "
-                     "of traceable is hap_fn_raw's\n";
+        std::cout << kHapFnCounts << "; of traceable is hap_fn_raw's\n";
     bool any_not_applicable = false;
     for (const auto& c : *cells) any_not_applicable = any_not_applicable || (c.figure("hap_fn") && !c.figure("backend"));
     if (any_not_applicable)

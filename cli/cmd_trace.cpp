@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cell_figures.h"
 #include "cmd_trace_window.h"
 #include "command.h"
 #include "engine/capture.h"
@@ -215,6 +216,7 @@ int cmd_trace(const std::vector<std::string>& args) {
         t.add({std::to_string(*run_id), start.workload, start.mode, "-", "0", "", std::to_string(outcome.events),
                std::to_string(outcome.lost_events)});
     t.print(std::cout);
+    if (fig.unique.count("function")) std::cout << "function unique = hap_fn; " << kHapFnCounts << "; `hapctl report` shows both\n";
     if (window.counting()) {
         const auto w = nlohmann::json::parse(outcome.settings_patch_json)["window"];
         std::cout << fmt::format("counted {:.1f} s from {:.1f} s after the start ({}){}; {} records outside the window not counted\n",
