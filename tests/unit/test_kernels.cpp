@@ -177,3 +177,27 @@ TEST_CASE("one name at two addresses of a real kernel: two raw names, two in hap
     CHECK(sets["hap_fn_raw"] == std::set<std::string>{"__nr_to_section@vmlinux:1", "__nr_to_section@vmlinux:2"});
     CHECK(sets["hap_fn"] == std::set<std::string>{"__nr_to_section"});
 }
+
+TEST_CASE("a capture that reached both functions named load_elf_binary counts two raw, one normalised", "[kernels]") {
+    // fg-ia32-cat-6.1 (tests/fixtures/README.md): sh runs a 32-bit program,
+    // then cat. Debian's 6.1 builds fs/binfmt_elf.c twice (compat_binfmt_elf.c
+    // includes it for 32-bit programs): two static load_elf_binary, elf_load,
+    // load_elf_phdrs and padzero at two addresses, and the run reached both.
+    auto r = test::replay_capture(std::string(HAP_UNPACKED_FIXTURES) + "/fg-ia32-cat-6.1");
+    CHECK(r->agg.totals().events == r->src->meta()["events"].get<uint64_t>());
+    const auto hits = r->agg.hits([&](uint64_t a) { return r->src->function_name(a); });
+    auto sets = figure_sets("function_graph", stored(hits), {"workload"});
+    for (const char* name : {"load_elf_binary", "elf_load", "load_elf_phdrs", "padzero"}) {
+        INFO(name);
+        const std::string n = name;
+        CHECK(sets["hap_fn_raw"].count(n + "@vmlinux:1") == 1);
+        CHECK(sets["hap_fn_raw"].count(n + "@vmlinux:2") == 1);
+        CHECK(sets["hap_fn_raw"].count(n) == 0);  // a shared name never stands alone
+        CHECK(sets["hap_fn"].count(n) == 1);
+    }
+    // Every raw name normalises into hap_fn, and the raw count is the larger.
+    std::set<std::string> normalized;
+    for (const auto& raw : sets["hap_fn_raw"]) normalized.insert(normalize_function(raw));
+    CHECK(normalized == sets["hap_fn"]);
+    CHECK(sets["hap_fn_raw"].size() >= sets["hap_fn"].size() + 4);
+}
