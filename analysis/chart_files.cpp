@@ -136,11 +136,18 @@ Expected<ChartFiles> write_bar_chart(const std::vector<Cell>& cells, const Chart
 // Which throughput a tradeoff point stands on: the untraced one where the
 // cell has it (the runtime's own speed), else the traced one (the tracer's
 // cost included), marked in the label so a reader never mixes them up.
+// nullptr: the cell has neither.
+namespace {
+const Stat* plotted_throughput(const Cell& c) {
+    return c.throughput_untraced ? &*c.throughput_untraced : c.throughput ? &*c.throughput : nullptr;
+}
+}  // namespace
+
 TradeoffAxis tradeoff_axis(const std::vector<const Cell*>& cells) {
     int untraced = 0, traced = 0;
     for (const Cell* c : cells) {
-        if (c->throughput_untraced) ++untraced;
-        else if (c->throughput) ++traced;
+        if (!plotted_throughput(*c)) continue;
+        ++(c->throughput_untraced ? untraced : traced);
     }
     if (untraced > 0 && traced == 0) return {"untraced throughput", "the same load in a fresh sandbox, nothing traced"};
     if (untraced == 0) return {"throughput while traced", "no cell has an untraced baseline: the tracer's cost is included"};
@@ -148,21 +155,29 @@ TradeoffAxis tradeoff_axis(const std::vector<const Cell*>& cells) {
             std::to_string(traced) + " cell(s) have no untraced baseline and plot the traced figure"};
 }
 
-std::string tradeoff_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec) {
+namespace {
+std::string tradeoff_rows(const std::vector<const Cell*>& cells, const ChartSpec& spec) {
     std::string dat = fmt::format("# cell, throughput mean, low, high, {} mean, low, high ({}); throughput untraced where the "
                                   "cell has it, else traced (label says so)\n",
                                   spec.figure, errors_name(spec.errors));
-    for (const auto& c : cells) {
-        const FigureStat* fig = c.figure(spec.figure);
-        const Stat* tp = c.throughput_untraced ? &*c.throughput_untraced : c.throughput ? &*c.throughput : nullptr;
+    for (const Cell* c : cells) {
+        const FigureStat* fig = c->figure(spec.figure);
+        const Stat* tp = plotted_throughput(*c);
         if (!fig || !tp) continue;
         auto [tlo, thi] = error_range(*tp, spec.errors);
         auto [hlo, hhi] = error_range(fig->stat, spec.errors);
-        const std::string label = c.key.label() + (c.throughput_untraced ? "" : " (traced)");
+        const std::string label = c->key.label() + (c->throughput_untraced ? "" : " (traced)");
         dat += fmt::format("{} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f} {:.3f}\n", quoted(label), tp->mean, tlo, thi, fig->stat.mean,
                            hlo, hhi);
     }
     return dat;
+}
+}  // namespace
+
+std::string tradeoff_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec) {
+    std::vector<const Cell*> ptrs;
+    for (const auto& c : cells) ptrs.push_back(&c);
+    return tradeoff_rows(ptrs, spec);
 }
 
 Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const ChartSpec& spec) {
@@ -170,28 +185,29 @@ Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const 
     auto chosen = chart_cells(cells, spec.figure, kernel, mode);
     if (!chosen) return chosen.error();
     std::string unit;
-    std::vector<Cell> plotted;
+    std::vector<const Cell*> plotted;
     for (const Cell* c : *chosen) {
-        if (!c->throughput && !c->throughput_untraced) continue;
+        if (!plotted_throughput(*c)) continue;
         unit = c->throughput_unit;
-        plotted.push_back(*c);
+        plotted.push_back(c);
     }
     if (plotted.empty()) return Error{"no complete run with " + spec.figure + " recorded a throughput"};
-    std::vector<const Cell*> ptrs;
-    for (const auto& c : plotted) ptrs.push_back(&c);
-    const TradeoffAxis axis = tradeoff_axis(ptrs);
+    const TradeoffAxis axis = tradeoff_axis(plotted);
     // Sandboxes differ in speed by orders of magnitude (gVisor under TCG
     // serves tens of requests/s where runc serves thousands): a linear axis
-    // piles the slow ones on the y axis. A log axis then, where an error
-    // bar's low end that falls to 0 or below is drawn at 1% of the mean.
+    // piles the slow ones on the y axis. A log axis then, unless a cell
+    // served nothing (it could not be drawn); an error bar whose low end
+    // falls to 0 or below runs to the axis's left edge.
     double lo = 0, hi = 0;
-    for (const auto& c : plotted) {
-        const double x = (c.throughput_untraced ? *c.throughput_untraced : *c.throughput).mean;
-        if (x <= 0) continue;
+    bool all_positive = true;
+    for (const Cell* c : plotted) {
+        const double x = plotted_throughput(*c)->mean;
+        all_positive = all_positive && x > 0;
         lo = lo == 0 ? x : std::min(lo, x);
         hi = std::max(hi, x);
     }
-    const bool log_x = lo > 0 && hi / lo > 10;
+    const bool log_x = all_positive && hi / lo > 10;
+    const double x_min = lo / 4;
     ChartFiles f = files_for(spec.prefix, "tradeoff");
     f.note = "x axis: " + axis.name + " (" + axis.why + ")";
     const std::string plot = fmt::format(
@@ -202,9 +218,9 @@ Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const 
         "     \"\" using 2:5:1 with labels offset 0,1.2 font \",10\"\n",
         spec.figure, axis.name, errors_name(spec.errors), kernel, mode, axis.name,
         (unit.empty() ? std::string("per second") : unit) + (log_x ? ", log scale" : ""), spec.figure,
-        log_x ? fmt::format("set logscale x\nset xrange [{}:{}]\n", lo / 4, hi * 4) : std::string("set xrange [0:*]\n"),
-        base_name(f.dat), log_x ? "($3 > 0 ? $3 : $2 / 100)" : "3");
-    if (auto st = write_pair(f, tradeoff_chart_data(plotted, spec), terminals(f, plot)); !st) return st.error();
+        log_x ? fmt::format("set logscale x\nset xrange [{}:{}]\n", x_min, hi * 4) : std::string("set xrange [0:*]\n"),
+        base_name(f.dat), log_x ? fmt::format("($3 > {0} ? $3 : {0})", x_min) : std::string("3"));
+    if (auto st = write_pair(f, tradeoff_rows(plotted, spec), terminals(f, plot)); !st) return st.error();
     return f;
 }
 

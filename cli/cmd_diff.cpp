@@ -57,6 +57,9 @@ int cmd_diff(const std::vector<std::string>& args) {
     // runsc/ptrace names a runtime and its platform, as compare's --runtimes does.
     for (RunSelection* s : {&a, &b})
         if (auto slash = s->runtime.find('/'); slash != std::string::npos) {
+            if (!s->platform.empty() && s->platform != s->runtime.substr(slash + 1))
+                throw UserError("--runtime " + s->runtime + " names platform " + s->runtime.substr(slash + 1) + ", --platform " +
+                                    s->platform, "give the platform once", kExitUsage);
             s->platform = s->runtime.substr(slash + 1);
             s->runtime.resize(slash);
         }

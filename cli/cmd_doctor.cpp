@@ -284,10 +284,10 @@ int cmd_doctor(const std::vector<std::string>& args) {
                 why += (why.empty() ? "" : ", ") + std::string("its image (built by debootstrap, not installed)");
             if (!why.empty()) lacking.push_back(w + ": " + why);
         }
+        if (!can_measure) needs.insert(needs.begin(), "a capture mode that works here (see the capture lines)");
         std::string detail;
         for (const auto& n : needs) detail += (detail.empty() ? "needs " : ", ") + n;
         for (const auto& l : lacking) detail += (detail.empty() ? "" : "; ") + l;
-        if (!can_measure) needs.insert(needs.begin(), "a capture mode that works here (see the capture lines)");
         const bool ready = needs.empty() && lacking.empty();
         checks.push_back({"cell", rt + " x redis, python, node, nginx", ready ? "ok" : "no",
                           ready ? "every workload can be measured (--mode syscalls)" : detail});

@@ -172,6 +172,11 @@ RunscPlatformProbe probe_runsc_platform(const std::string& binary, const std::st
     auto r = run_command({binary, "--root", root, "--network=none", "--debug-log=" + logs, "--platform=" + platform, "do",
                           "/bin/true"},
                          o);
+    // A probe killed at its timeout leaves the sandbox it started: the
+    // sentry and gofer run in sessions of their own, outside the process
+    // group the timeout killed. They carry the probe's --root in their
+    // command lines.
+    if (r && r->timed_out) (void)run_command({"pkill", "-KILL", "-f", root});
     std::string crash;
     if (r && !r->succeeded())
         for (const auto& name : list_dir(logs))

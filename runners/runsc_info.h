@@ -37,8 +37,9 @@ RunscInfo read_runsc_info(const std::string& binary);
 // after `timeout` (gVisor's kvm platform on a KVM that cannot run guests
 // spins rather than fails). why is "" when it runs, else one line: a known
 // cause (runsc_platform_blocker), the sentry's crash (runsc_crash_line, from
-// the --debug-log the probe keeps under its root), the binary's last error
-// line, or that it timed out.
+// the --debug-log the probe writes under its root and reads before removing
+// it), the binary's last error line, or that it timed out (its sandbox is
+// killed then: pkill -f of the root).
 struct RunscPlatformProbe {
     bool runs = false;
     std::string why;

@@ -62,9 +62,9 @@ void wait_until_ready(Runner& runner, const Workload& workload, std::chrono::sec
 // The untraced baseline of one repetition: a fresh sandbox of the same cell,
 // the same load for the same time, nothing traced. Runs after the traced
 // repetition is stored, so the traced figures are exactly what they would be
-// without it. Returns the throughput, or nullopt with `why` set when the
-// sandbox or its load failed (the traced run stays complete). An interrupt
-// is thrown as such.
+// without it. Returns the throughput, or nullopt with detail["error"] set
+// when the sandbox or its load failed, whatever the exception (the traced
+// run stays complete). An interrupt is thrown as such.
 std::optional<double> measure_untraced(Runner& runner, const Workload& workload, const MeasureRequest& req,
                                        const std::string& tag, const std::function<void(const std::string&)>& progress,
                                        nlohmann::json& detail) {
@@ -87,6 +87,10 @@ std::optional<double> measure_untraced(Runner& runner, const Workload& workload,
         return load.throughput;
     } catch (const UserError& e) {
         if (e.exit_code() == kExitInterrupted || interrupted()) throw;
+        detail["error"] = e.what();
+        progress(fmt::format("{}: untraced baseline failed, the traced run stays complete: {}", tag, e.what()));
+        return std::nullopt;
+    } catch (const std::exception& e) {
         detail["error"] = e.what();
         progress(fmt::format("{}: untraced baseline failed, the traced run stays complete: {}", tag, e.what()));
         return std::nullopt;
@@ -222,6 +226,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
                                   {"workload", workload->name()}};
             }
             CaptureResult captured = capture_run(cr);
+            const std::string cost = tracing_cost_line(captured);
             RunOutcome outcome = std::move(captured.outcome);
             outcome.load_seconds = load.seconds;
             outcome.throughput = load.throughput;
@@ -250,12 +255,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
                                                         : std::string("incomplete: ") + record_gap_name(captured.record->gap);
                 progress(fmt::format("{}: record {} {}", tag, cr.record_dir, captured.record->summary()));
             }
-            progress(fmt::format("{}: tracing cost {:.0f} events/s over {:.1f} s, hapctl {:.2f} s CPU ({:.0f}% of one CPU), "
-                                 "peak RSS {:.1f} MiB",
-                                 tag, outcome.trace_seconds > 0 ? static_cast<double>(outcome.events) / outcome.trace_seconds : 0.0,
-                                 outcome.trace_seconds, captured.cpu_seconds,
-                                 outcome.trace_seconds > 0 ? 100.0 * captured.cpu_seconds / outcome.trace_seconds : 0.0,
-                                 static_cast<double>(captured.peak_rss_kb) / 1024.0));
+            progress(tag + ": " + cost);
         } catch (const UserError& e) {
             const bool aborted = e.exit_code() == kExitInterrupted || interrupted();
             (void)store->end_run(*run_id, aborted ? "aborted" : "failed", e.what());

@@ -323,4 +323,7 @@ TEST_CASE("tradeoff chart: untraced throughput where a cell has it, traced and m
     std::vector<const Cell*> both = {&cells[0], &cells[1]}, only_runc = {&runc};
     CHECK(tradeoff_axis(both).name.find("where the label says (traced)") != std::string::npos);
     CHECK(tradeoff_axis(only_runc).name == "untraced throughput");
+    const Cell& runsc = &runc == &cells[0] ? cells[1] : cells[0];
+    std::vector<const Cell*> only_runsc = {&runsc};
+    CHECK(tradeoff_axis(only_runsc).name == "throughput while traced");
 }

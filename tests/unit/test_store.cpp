@@ -179,6 +179,8 @@ TEST_CASE("an untraced baseline joins a complete run, never a running one, and t
         REQUIRE(s->record_untraced(*id2, std::nullopt, R"({"untraced":{"error":"redis never answered"}})").ok());
         auto runs = s->runs();
         REQUIRE(runs->size() == 2);
+        REQUIRE(runs->at(0).throughput);
+        REQUIRE(runs->at(0).throughput_untraced);
         CHECK(*runs->at(0).throughput == Approx(50000));  // the traced figure keeps its meaning
         CHECK(*runs->at(0).throughput_untraced == Approx(91000));
         CHECK(runs->at(0).settings_json.find("\"load_seconds\":10") != std::string::npos);
@@ -189,6 +191,7 @@ TEST_CASE("an untraced baseline joins a complete run, never a running one, and t
     REQUIRE(dst->merge_from(db.path).ok());
     auto merged = dst->runs();
     REQUIRE(merged->size() == 2);
+    REQUIRE(merged->at(0).throughput_untraced);
     CHECK(*merged->at(0).throughput_untraced == Approx(91000));
     CHECK_FALSE(merged->at(1).throughput_untraced);
 }
@@ -207,6 +210,7 @@ TEST_CASE("a schema-2 store migrates to 3 with its runs intact and no untraced f
     auto runs = (*s)->runs();
     REQUIRE(runs.ok());
     REQUIRE(runs->size() == 1);
+    REQUIRE(runs->at(0).throughput);
     CHECK(*runs->at(0).throughput == Approx(50000));
     CHECK_FALSE(runs->at(0).throughput_untraced);
 }
