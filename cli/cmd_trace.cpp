@@ -188,6 +188,7 @@ int cmd_trace(const std::vector<std::string>& args) {
             if (interrupted()) throw UserError(fmt::format("interrupted by signal {}", interrupt_signal()), "", kExitInterrupted);
         };
         auto captured = capture_run(cr);
+        progress(tracing_cost_line(captured));
         outcome = captured.outcome;
         record_status = captured.record;
         if (!window.opened_by(end_ns))

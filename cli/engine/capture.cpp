@@ -7,6 +7,8 @@
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "capture_files.h"
 #include "interrupt.h"
 #include "live_source.h"
@@ -264,6 +266,14 @@ OutcomeFigures figures_of(const RunOutcome& o) {
     for (const auto& [k, roles] : role)
         for (const auto& [r, s] : roles) f.by_role[k][r] = static_cast<int64_t>(s.size());
     return f;
+}
+
+std::string tracing_cost_line(const CaptureResult& captured) {
+    const RunOutcome& o = captured.outcome;
+    return fmt::format("tracing cost {:.0f} events/s over {:.1f} s, hapctl {:.2f} s CPU ({:.0f}% of one CPU), peak RSS {:.1f} MiB",
+                       o.trace_seconds > 0 ? static_cast<double>(o.events) / o.trace_seconds : 0.0, o.trace_seconds,
+                       captured.cpu_seconds, o.trace_seconds > 0 ? 100.0 * captured.cpu_seconds / o.trace_seconds : 0.0,
+                       static_cast<double>(captured.peak_rss_kb) / 1024.0);
 }
 
 }  // namespace hap

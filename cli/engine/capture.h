@@ -67,6 +67,11 @@ struct CaptureResult {
 // Throws UserError when tracing cannot be set up or read.
 CaptureResult capture_run(const CaptureRequest& req);
 
+// What the capture cost, as one progress line: "tracing cost 107158
+// events/s over 3.3 s, hapctl 0.03 s CPU (1% of one CPU), peak RSS 7.4 MiB"
+// (measure and trace print it; scripts/bench-live reads it).
+std::string tracing_cost_line(const CaptureResult& captured);
+
 // `--mode` as given ("auto" or a list) resolved against this kernel; throws a
 // UserError that names the reason when a requested mode is refused here.
 std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::string& tracing_dir);
