@@ -188,13 +188,14 @@ int cmd_trace(const std::vector<std::string>& args) {
             if (interrupted()) throw UserError(fmt::format("interrupted by signal {}", interrupt_signal()), "", kExitInterrupted);
         };
         auto captured = capture_run(cr);
-        progress(tracing_cost_line(captured));
         outcome = captured.outcome;
         record_status = captured.record;
         if (!window.opened_by(end_ns))
             throw UserError(fmt::format("{} exited {:.1f} s after it started, before the window opened: nothing was counted",
                                         start.workload, static_cast<double>(end_ns - window.command_start_ns()) / 1e9),
                             window_spec.delay_s ? "use a shorter --delay" : "send SIGUSR1 while the command runs");
+        // Only for a run that counted something: a refusal stays one line.
+        progress(tracing_cost_line(captured));
         const auto patch = window.outcome_patch(end_ns, stopped, captured.outside_window);
         outcome.load_seconds = window.counting() ? patch["window"].value("counted_s", 0.0) : outcome.trace_seconds;
         auto settings = nlohmann::json::parse(outcome.settings_patch_json.empty() ? "{}" : outcome.settings_patch_json);
