@@ -12,7 +12,7 @@ command -v python3 >/dev/null || skip "python3 not installed (reads doctor's JSO
 out=$(mktemp -d /tmp/hap-lab-test.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
 rc=0
-timeout 1500 "$lab" --timeout 600 --out "$out" -- doctor --format json >/dev/null || rc=$?
+lab_boot 1500 "$out" --timeout 600 -- doctor --format json >/dev/null || rc=$?
 
 check "lab run exits 0" test "$rc" = 0
 check "exit-code written" test -f "$out/exit-code"

@@ -11,7 +11,7 @@ command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
 out=$(mktemp -d /tmp/hap-lab-hc.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
 rc=0
-timeout 1200 "$lab" --timeout 600 --out "$out" -- trace --mode kvm -- /hap/kvm_micro_guest >/dev/null || rc=$?
+lab_boot 1200 "$out" --timeout 600 -- trace --mode kvm -- /hap/kvm_micro_guest >/dev/null || rc=$?
 check "lab trace exits 0" test "$rc" = 0
 check "the guest program ran and halted" grep -q "guest halted" "$out/hapctl.log"
 q() { sqlite3 "$out/hap.db" "$1" 2>/dev/null; }

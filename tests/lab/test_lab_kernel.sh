@@ -14,7 +14,7 @@ kver=${HAP_LAB_KERNEL:-5.10.0-32-amd64}
 out=$(mktemp -d /tmp/hap-lab-kernel.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
 rc=0
-timeout 1800 "$lab" --kernel "$kver" --timeout 900 --out "$out" --script "$here/guest/old_kernel_checks.sh" >"$out/lab.log" 2>&1 || rc=$?
+lab_boot 1800 "$out" --kernel "$kver" --timeout 900 --script "$here/guest/old_kernel_checks.sh" >"$out/lab.log" 2>&1 || rc=$?
 if [ ! -f "$out/exit-code" ] && grep -q "no package linux-image-$kver" "$out/lab.log"; then
   skip "$(grep -m1 'no package' "$out/lab.log")"
 fi

@@ -16,7 +16,7 @@ command -v python3 >/dev/null || skip "python3 not installed (reads the export)"
 out=$(mktemp -d /tmp/hap-lab-test.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
 rc=0
-timeout 1700 "$lab" --timeout 900 --out "$out" -- \
+lab_boot 1700 "$out" --timeout 900 -- \
   measure --runtime "$runtime" --workload redis --mode "$mode" --reps 1 --duration 5 >/dev/null || rc=$?
 
 check "lab run exits 0" test "$rc" = 0

@@ -12,7 +12,7 @@ command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
 out=$(mktemp -d /tmp/hap-lab-runsc.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
 rc=0
-timeout 1800 "$lab" --timeout 1200 --out "$out" --script "$here/guest/runsc_checks.sh" >/dev/null || rc=$?
+lab_boot 1800 "$out" --timeout 1200 --script "$here/guest/runsc_checks.sh" >/dev/null || rc=$?
 echo "--- guest checks:"
 grep -E '^(ok|FAIL|  )' "$out/hapctl.log" 2>/dev/null
 check "the guest's checks all passed (exit $rc)" test "$rc" = 0

@@ -21,7 +21,7 @@ set -u
 "$HAPCTL" trace --mode syscalls -- /hap/out/ia32_static_probe || exit 1
 GUEST
 rc=0
-timeout 1500 "$lab" --timeout 900 --out "$out" --script "$out/abi.sh" >/dev/null || rc=$?
+lab_boot 1500 "$out" --timeout 900 --script "$out/abi.sh" >/dev/null || rc=$?
 check "lab script exits 0" test "$rc" = 0
 q() { sqlite3 "$out/hap.db" "$1" 2>/dev/null; }
 check "two runs complete" test "$(q "select count(*) from runs where status='complete'")" = 2

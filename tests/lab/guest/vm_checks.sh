@@ -55,6 +55,30 @@ expect_error() {  # ($tries: run again while the pattern is not met, default 1)
   nothing_left "$name"
 }
 
+# bounded SECONDS CMD...: runs CMD; one still running after SECONDS is a
+# hang of hap's, not a slow lab (the lab's own watchdog catches a frozen
+# kernel): its threads' kernel stacks go to the log, then it gets SIGTERM
+# (hapctl stores the run aborted and cleans up) and SIGKILL 60 s later.
+bounded() {
+  local secs=$1 pid waited=0 rc; shift
+  "$@" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$secs" ]; do sleep 2; waited=$((waited + 2)); done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "  HANG: $* still running after $secs s; its threads:"
+    for t in /proc/$pid/task/*; do
+      echo "    $(cat "$t/comm" 2>/dev/null) $(basename "$t") $(awk '{print $3}' "$t/stat" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null)"
+      sed 's/^/      /' "$t/stack" 2>/dev/null | head -12
+    done
+    echo "    children: $(pgrep -P "$pid" -a | tr '\n' ';')"
+    kill -TERM "$pid"
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 2; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  wait "$pid"; rc=$?
+  return "$rc"
+}
+
 # Runs one measurement, tried again (up to three times) when its guest never
 # answers: a nested guest under TCG used to stall in boot now and then (with
 # a two-vCPU lab; scripts/lab/README.md). A stalled try stays stored as failed.
@@ -63,7 +87,7 @@ measure_vm() {  # NAME -- hapctl measure args
   local name=$1 try t0 rc; shift 2
   for try in 1 2 3; do
     t0=$(date +%s)
-    "$HAPCTL" measure --runtime vm --workload redis --mode function_graph,syscalls,kvm --reps 1 \
+    bounded 900 "$HAPCTL" measure --runtime vm --workload redis --mode function_graph,syscalls,kvm --reps 1 \
       --duration "${HAP_LAB_VM_DURATION:-3}" --guest-cpus "${HAP_LAB_VM_CPUS:-1}" --buffer-kb 65536 --ready-timeout 150 "$@"
     rc=$?
     echo "  ($name: try $try took $(( $(date +%s) - t0 )) s, exit $rc)"
