@@ -43,6 +43,13 @@ public:
         ++s->count;
         last_ = static_cast<size_t>(s - slots_.data());
     }
+    // Folds another counter's counts into this one (readers' shards, at the end).
+    void merge(const FlatCounter& other) {
+        other.for_each([&](uint64_t hi, uint64_t lo, uint64_t n) {
+            add(hi, lo);
+            slots_[last_].count += n - 1;
+        });
+    }
     size_t size() const { return used_; }
     template <class F>
     void for_each(F&& f) const {

@@ -1,26 +1,29 @@
-// Readers in parallel for a recorded capture (issue 14): each CPU file's
-// pages are decoded on reader threads, and folded into the sink on the
-// caller's thread in exactly the order ReplaySource::drain folds them (one
-// page of each CPU in turn). Decoding, the larger part of replay, runs in
-// parallel; the sink sees the same calls in the same order, so everything
-// that needs order across CPUs (fork and exec attribution, the task ABIs,
-// the window) comes out as with one reader, and no sink has to be
-// thread-safe.
+// Readers in parallel for a recorded capture (issue 14): the CPU files are
+// shared out among reader threads, each decoding its files' pages in the
+// order one reader would (page k of each of its files, then page k + 1) into
+// a shard of the run aggregate of its own (RunAggregate's shard
+// constructor). Counts need no order; the per-CPU state (a syscall waiting
+// for its dispatch record) is one reader's; what needs order across CPUs
+// (fork and exec, each syscall's ABI epoch) goes to the shared task table
+// and ABIs under one lock and is settled by the records' timestamps, as
+// with one reader, whose page order is not time order either. The shards
+// are merged when every reader is done.
 //
-// Memory: each reader is at most kAhead decoded pages ahead of the sink.
+// Memory: one counter of distinct things per reader.
 #pragma once
 
 #include <cstdint>
 
 #include "replay_source.h"
-#include "trace_event.h"
+#include "run_aggregate.h"
 
 namespace hap {
 
-// Drains `src` into `sink` with `readers` decoding threads (0: one per CPU
-// file; more than the files is the files). Returns the events delivered, as
+// Drains `src` into `aggregate` with `readers` threads (0: one per CPU file;
+// more than the files is the files). Returns the events delivered, as
 // drain() does. A capture of the other byte order is decoded through
-// libtraceevent, which is not thread-safe: it is drained by one reader.
-uint64_t drain_in_parallel(ReplaySource& src, EventSink& sink, unsigned readers = 0);
+// libtraceevent, which is not thread-safe: it is drained by one reader. An
+// exception on a reader thread is rethrown here once all have stopped.
+uint64_t drain_in_parallel(ReplaySource& src, RunAggregate& aggregate, unsigned readers = 0);
 
 }  // namespace hap

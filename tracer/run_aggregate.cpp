@@ -6,6 +6,34 @@
 
 namespace hap {
 
+RunAggregate::RunAggregate(RunAggregate& parent, std::mutex& shared)
+    : tasks_(parent.tasks_), window_(parent.window_), abis_(parent.abis_), shared_(&shared), entry_(parent.entry_) {}
+
+void RunAggregate::merge(RunAggregate& shard) {
+    counts_.merge(shard.counts_);
+    totals_.events += shard.totals_.events;
+    totals_.interrupt_excluded += shard.totals_.interrupt_excluded;
+    totals_.gaps += shard.totals_.gaps;
+    totals_.outside_window += shard.totals_.outside_window;
+    for (pid_t tid : shard.guest_tids_) tasks_.on_guest_exit(tid);
+    // Each CPU is one reader's: its syscall still waiting for a dispatch
+    // record moves over as it is.
+    for (size_t c = 0; c < shard.pending_.size(); ++c)
+        if (shard.pending_[c].active) {
+            ensure_cpu(static_cast<int>(c));
+            pending_[c] = shard.pending_[c];
+        }
+}
+
+void RunAggregate::mark_guest(pid_t tid) {
+    if (!shared_) return tasks_.on_guest_exit(tid);
+    // Once per exit record: kept here (vCPU threads are few) and handed over.
+    if (!guest_tids_.empty() && guest_tids_.back() == tid) return;
+    for (pid_t t : guest_tids_)
+        if (t == tid) return;
+    guest_tids_.push_back(tid);
+}
+
 void RunAggregate::on_gap(int) { ++totals_.gaps; }
 
 void RunAggregate::on_event(const TraceEvent& ev) {
@@ -15,7 +43,7 @@ void RunAggregate::on_event(const TraceEvent& ev) {
                            ev.kind != EventKind::ProcessExit && ev.kind != EventKind::FuncGraphExit;
     if (window_ && adds_hits && !window_->contains(ev.ts)) {
         // A vCPU found by its kvm_exit before the window is still a vCPU.
-        if (ev.kind == EventKind::KvmExit) tasks_.on_guest_exit(ev.pid);
+        if (ev.kind == EventKind::KvmExit) mark_guest(ev.pid);
         // An entry-path function after the window's end still says which
         // ABI a syscall inside it entered through (ia32_sys_call, ...).
         if (ev.kind == EventKind::FunctionEntry || ev.kind == EventKind::FuncGraphEntry) {
@@ -27,17 +55,23 @@ void RunAggregate::on_event(const TraceEvent& ev) {
     }
     switch (ev.kind) {
         case EventKind::SyscallEnter: on_syscall(ev); break;
-        case EventKind::ProcessFork:
+        case EventKind::ProcessFork: {
+            std::unique_lock<std::mutex> lock;
+            if (shared_) lock = std::unique_lock(*shared_);
             tasks_.on_fork(ev.pid, static_cast<pid_t>(ev.a), std::string(ev.comm));
-            abis_.on_fork(ev.pid, static_cast<pid_t>(ev.a), ev.ts);
+            abis_->on_fork(ev.pid, static_cast<pid_t>(ev.a), ev.ts);
             break;
-        case EventKind::ProcessExec:
+        }
+        case EventKind::ProcessExec: {
+            std::unique_lock<std::mutex> lock;
+            if (shared_) lock = std::unique_lock(*shared_);
             tasks_.on_comm(ev.pid, std::string(ev.comm));
-            abis_.on_exec(ev.pid, ev.ts, ev.path, ev.comm);
+            abis_->on_exec(ev.pid, ev.ts, ev.path, ev.comm);
             break;
+        }
         case EventKind::ProcessExit: break;
         case EventKind::KvmExit:
-            tasks_.on_guest_exit(ev.pid);
+            mark_guest(ev.pid);
             add(SymbolKind::ExitReason, ev.pid, ev.a, ev.b);
             break;
         case EventKind::KvmHypercall: add(SymbolKind::Hypercall, ev.pid, ev.a); break;
@@ -99,7 +133,7 @@ void RunAggregate::flush_pending(size_t cpu) {
 }
 
 void RunAggregate::on_syscall(const TraceEvent& ev) {
-    const unsigned epoch = abis_.on_syscall(ev.pid, ev.ts);
+    const unsigned epoch = syscall_epoch(ev.pid, ev.ts);
     if (entry_.empty()) {
         add_syscall(ev.pid, ev.a, epoch, SyscallAbi::Unknown);
         return;
@@ -141,7 +175,7 @@ void RunAggregate::on_function(int cpu_id, pid_t pid, uint64_t addr) {
 
 SyscallAbi RunAggregate::abi_of_key(pid_t tid, int64_t nr, int64_t sub, SyscallAbiSources* sources, uint64_t n) const {
     const SyscallAbi seen = SyscallAbi(sub & 3);
-    SyscallAbi abi = seen != SyscallAbi::Unknown ? seen : abis_.abi_of(tid, static_cast<unsigned>(sub >> 2));
+    SyscallAbi abi = seen != SyscallAbi::Unknown ? seen : abis_->abi_of(tid, static_cast<unsigned>(sub >> 2));
     const SyscallAbi eff = effective_abi(abi, nr);
     if (sources) {
         SyscallAbiSources& s = *sources;

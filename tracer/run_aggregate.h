@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,14 @@ public:
     // exit records reach the task table whenever they happened. The window
     // may open while events stream in (a signal): it is read per record.
     explicit RunAggregate(TaskTable& tasks, const CountWindow* window = nullptr) : tasks_(tasks), window_(window) {}
+    // A shard for one reader thread (drain_in_parallel, parallel_replay.h):
+    // counts and per-CPU state of its own; the parent's task table and
+    // syscall ABIs, taken under `shared` for fork, exec and syscall records
+    // (order across CPUs is settled there by the records' timestamps, as
+    // for one reader); vCPU marks are kept and handed over by merge().
+    RunAggregate(RunAggregate& parent, std::mutex& shared);
+    // Folds a shard made from this aggregate into it, once its reader is done.
+    void merge(RunAggregate& shard);
     void on_event(const TraceEvent& ev) override;
     void on_gap(int cpu) override;
     bool counts_only(EventKind kind) const override { return kind == EventKind::FuncGraphExit; }
@@ -55,7 +64,7 @@ public:
 
     // The programs tasks run (seed, exec reader) name syscalls where no
     // function record of the entry path said which ABI they entered through.
-    TaskAbis& abis() { return abis_; }
+    TaskAbis& abis() { return *abis_; }
     // Function modes: the kernel's entry-path functions (EntryPathIndex::of
     // its kallsyms), so each syscall is named from the ABI its own entry took.
     void use_entry_path(EntryPathIndex index) { entry_ = std::move(index); }
@@ -100,6 +109,12 @@ private:
     void on_function(int cpu, pid_t pid, uint64_t addr);
     void flush_pending(size_t cpu);
     void ensure_cpu(int cpu);
+    void mark_guest(pid_t tid);
+    unsigned syscall_epoch(pid_t tid, uint64_t ts) {
+        if (!shared_) return abis_->on_syscall(tid, ts);
+        std::lock_guard lock(*shared_);
+        return abis_->on_syscall(tid, ts);
+    }
 
     // Function modes: a sys_enter waits on its CPU for the dispatch record
     // that follows it (ia32_sys_call, __x64_sys_read, ...) for at most
@@ -121,7 +136,10 @@ private:
 
     TaskTable& tasks_;
     const CountWindow* window_;
-    TaskAbis abis_;
+    TaskAbis own_abis_;
+    TaskAbis* abis_ = &own_abis_;      // a shard's are its parent's
+    std::mutex* shared_ = nullptr;      // a shard's lock on tasks_ and *abis_
+    std::vector<pid_t> guest_tids_;     // a shard's vCPU marks, for merge()
     EntryPathIndex entry_;
     std::vector<Pending> pending_;  // per CPU
     std::vector<Hint> hint_;        // per CPU

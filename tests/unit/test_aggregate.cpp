@@ -115,3 +115,46 @@ TEST_CASE("a VMM thread that leaves the guest is a vCPU, whatever its name", "[a
     CHECK(count_of(hits, SymbolKind::Syscall, Role::Vcpu, "ioctl") == 2);
     CHECK(count_of(hits, SymbolKind::Syscall, Role::Vmm, "poll") == 1);
 }
+
+TEST_CASE("shards of readers in parallel merge into what one aggregate counts", "[aggregate][parallel]") {
+    // Reader A has the fork and the parent's functions; reader B the
+    // child's syscalls and a vCPU's exit, decoded before A's fork record.
+    auto kvm_exit = [](int pid) {
+        return SyntheticEvent{TraceEvent{EventKind::KvmExit, 0, pid, 0, 0, 30, 1, {}, {}}, ""};
+    };
+    std::vector<SyntheticEvent> a = {fork_ev(100, 200, "worker"), fn(100, 0x1000), fn(100, 0x1000), fn(100, 0x2000, kFlagHardirq)};
+    std::vector<SyntheticEvent> b = {sys(200, 0), sys(200, 0), fn(200, 0x1000), kvm_exit(300)};
+
+    TaskTable one_tasks;
+    one_tasks.seed(100, Role::Runtime, "runtime");
+    RunAggregate one(one_tasks);
+    one.abis().seed(100, SyscallAbi::X86_64);
+    std::vector<SyntheticEvent> all = b;
+    all.insert(all.end(), a.begin(), a.end());
+    SyntheticSource(all).drain(one);
+
+    TaskTable tasks;
+    tasks.seed(100, Role::Runtime, "runtime");
+    RunAggregate parent(tasks);
+    parent.abis().seed(100, SyscallAbi::X86_64);
+    std::mutex shared;
+    RunAggregate shard_a(parent, shared), shard_b(parent, shared);
+    SyntheticSource(b).drain(shard_b);
+    SyntheticSource(a).drain(shard_a);
+    parent.merge(shard_a);
+    parent.merge(shard_b);
+
+    auto name = [](uint64_t addr) { return addr == 0x1000 ? std::string("do_sys_openat2") : std::string(); };
+    const auto want = one.hits(name), got = parent.hits(name);
+    CHECK(count_of(got, SymbolKind::Syscall, Role::Runtime, "read") == 2);
+    CHECK(count_of(got, SymbolKind::Function, Role::Runtime, "do_sys_openat2") == 3);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i)
+        CHECK((got[i].kind == want[i].kind && got[i].role == want[i].role && got[i].name == want[i].name &&
+               got[i].count == want[i].count));
+    CHECK(parent.totals().events == one.totals().events);
+    CHECK(parent.totals().interrupt_excluded == 1);
+    // The vCPU mark a shard kept reached the shared task table at merge.
+    REQUIRE(tasks.tasks().count(300) == 1);
+    CHECK(tasks.tasks().at(300).entered_guest);
+}
