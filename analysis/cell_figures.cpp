@@ -8,11 +8,15 @@ namespace hap {
 
 std::string CellKey::label() const { return runtime + (platform.empty() ? "" : "/" + platform) + " " + workload; }
 
-std::optional<double> Cell::traceable_share() const {
+const char* Cell::traceable_share_figure() const {
     // available_filter_functions lists one line per function address, as
     // hap_fn_raw counts; hap_fn's merged names would understate the share.
-    const FigureStat* fn = figure("hap_fn_raw");
-    if (!fn) fn = figure("hap_fn");
+    // Runs stored before hap_fn_raw existed have hap_fn only.
+    return figure("hap_fn_raw") ? "hap_fn_raw" : "hap_fn";
+}
+
+std::optional<double> Cell::traceable_share() const {
+    const FigureStat* fn = figure(traceable_share_figure());
     if (!fn || !traceable_functions || *traceable_functions <= 0) return std::nullopt;
     return fn->stat.mean / static_cast<double>(*traceable_functions);
 }

@@ -55,6 +55,8 @@ struct Cell {
     // The mean of hap_fn_raw (one per address, as the kernel lists its
     // traceable functions) as a share of the kernel's traceable functions (0..1).
     std::optional<double> traceable_share() const;
+    // The figure that share is of: hap_fn_raw, or hap_fn where runs lack it.
+    const char* traceable_share_figure() const;
     const FigureStat* figure(const std::string& name) const;
 };
 

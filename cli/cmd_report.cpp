@@ -87,7 +87,7 @@ int cmd_report(const std::vector<std::string>& args) {
             const FigureStat* f = c.figure(fig);
             if (!f) continue;
             std::string share = "-";
-            if (fig == (c.figure("hap_fn_raw") ? "hap_fn_raw" : "hap_fn") && c.traceable_share()) share = fmt::format("{:.2f}%", *c.traceable_share() * 100);
+            if (fig == c.traceable_share_figure() && c.traceable_share()) share = fmt::format("{:.2f}%", *c.traceable_share() * 100);
             add(fig, f->stat, std::to_string(f->union_count), share);
             if (!roles || fig == "hap_cc" || fig == "backend") continue;
             for (const auto& [name, fs] : c.figures)

@@ -85,12 +85,9 @@ std::optional<double> measure_untraced(Runner& runner, const Workload& workload,
         detail["detail"] = load.detail;
         progress(fmt::format("{}: untraced {:.0f} {} ({})", tag, load.throughput, load.unit, load.detail));
         return load.throughput;
-    } catch (const UserError& e) {
-        if (e.exit_code() == kExitInterrupted || interrupted()) throw;
-        detail["error"] = e.what();
-        progress(fmt::format("{}: untraced baseline failed, the traced run stays complete: {}", tag, e.what()));
-        return std::nullopt;
     } catch (const std::exception& e) {
+        const auto* user = dynamic_cast<const UserError*>(&e);
+        if ((user && user->exit_code() == kExitInterrupted) || interrupted()) throw;
         detail["error"] = e.what();
         progress(fmt::format("{}: untraced baseline failed, the traced run stays complete: {}", tag, e.what()));
         return std::nullopt;

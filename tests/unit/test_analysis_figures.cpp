@@ -75,6 +75,8 @@ TEST_CASE("a cell has n, mean, sd, union over repetitions, per role and in total
     CHECK_FALSE(c.figure("hap_sys"));  // not captured in this mode: absent, not 0
     REQUIRE(c.traceable_share());
     CHECK(*c.traceable_share() == Approx(41.0 / 3 / 48000));
+    // One per address, as the kernel lists them (here no same-named twins).
+    CHECK(std::string(c.traceable_share_figure()) == "hap_fn_raw");
     CHECK(c.throughput->mean == Approx(2000));
 }
 
