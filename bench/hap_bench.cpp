@@ -49,11 +49,13 @@ int replay(const std::string& dir, unsigned readers) {
     if ((*src)->meta().value("modes", "").find("function") != std::string::npos) agg.use_entry_path((*src)->entry_path_index());
     const auto t0 = std::chrono::steady_clock::now();
     drain_in_parallel(**src, agg, readers);
+    const double drained = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto hits = agg.hits([&](uint64_t a) { return (*src)->function_name(a); });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("{\"events\": %llu, \"seconds\": %.3f, \"events_per_s\": %.0f, \"peak_rss_kb\": %ld, \"hits\": %zu}\n",
-                static_cast<unsigned long long>(agg.totals().events), s, agg.totals().events / s, peak_rss_kb(),
-                hits.size());
+    std::printf("{\"events\": %llu, \"seconds\": %.3f, \"drain_seconds\": %.3f, \"events_per_s\": %.0f, "
+                "\"peak_rss_kb\": %ld, \"hits\": %zu, \"keys\": %zu}\n",
+                static_cast<unsigned long long>(agg.totals().events), s, drained, agg.totals().events / s, peak_rss_kb(),
+                hits.size(), agg.distinct_keys());
     return 0;
 }
 

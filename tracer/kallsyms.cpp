@@ -114,19 +114,27 @@ const Kallsyms::SameNames& Kallsyms::same_names() const {
     std::call_once(same_->once, [this] {
         // Addresses per name; two names at one address (aliases) are one
         // function and lookup gives the first, so only distinct addresses count.
-        std::unordered_map<std::string_view, size_t> addresses;
-        std::unordered_map<std::string_view, uint64_t> last_addr;
-        for (const Sym& s : syms_) {
-            const std::string_view n = name_of(s);
-            auto [it, fresh] = last_addr.try_emplace(n, s.addr);
-            if (fresh || it->second != s.addr) ++addresses[n];
-            it->second = s.addr;
+        // One map, sized once: this runs over every symbol (150-200 k) at
+        // the first lookup, and is most of the time a replay spends naming.
+        struct Seen {
+            size_t addresses = 0;
+            uint64_t last_addr = 0;
+        };
+        std::unordered_map<std::string_view, Seen> names;
+        names.reserve(syms_.size());
+        std::vector<const Seen*> seen_of(syms_.size());  // per symbol: no second hash below
+        for (size_t i = 0; i < syms_.size(); ++i) {
+            const Sym& s = syms_[i];
+            auto [it, fresh] = names.try_emplace(name_of(s));
+            if (fresh || it->second.last_addr != s.addr) ++it->second.addresses;
+            it->second.last_addr = s.addr;
+            seen_of[i] = &it->second;  // map nodes stay put
         }
         std::unordered_map<std::string, size_t> ordinal;  // "name\0module" -> functions so far
         std::unordered_map<std::string, uint64_t> ordinal_addr;
         for (size_t i = 0; i < syms_.size(); ++i) {
+            if (seen_of[i]->addresses < 2) continue;
             const std::string_view n = name_of(syms_[i]);
-            if (addresses[n] < 2) continue;
             const std::string_view mod = module_of(syms_[i]);
             std::string key = std::string(n) + '\0' + std::string(mod);
             auto [at, fresh] = ordinal_addr.try_emplace(key, syms_[i].addr);
