@@ -37,18 +37,30 @@ uint64_t drain_in_parallel(ReplaySource& src, RunAggregate& aggregate, unsigned 
     }
     for (size_t i = 0; i < files; ++i) rs[i % n_readers].files.push_back(i);
     std::atomic<bool> failed{false};  // one reader's error stops the others early
-    for (Reader& r : rs)
-        r.thread = std::thread([&src, &pages, &failed, &r, rounds] {
-            try {
-                for (size_t k = 0; k < rounds && !failed.load(std::memory_order_relaxed); ++k)
-                    for (size_t i : r.files)
-                        if (k < pages[i]) r.delivered += src.decode_file_page(i, k, *r.decoder, *r.shard);
-            } catch (...) {
-                r.error = std::current_exception();
-                failed = true;
-            }
-        });
-    for (Reader& r : rs) r.thread.join();
+    auto join_all = [&] {
+        for (Reader& r : rs)
+            if (r.thread.joinable()) r.thread.join();
+    };
+    try {
+        for (Reader& r : rs)
+            r.thread = std::thread([&src, &pages, &failed, &r, rounds] {
+                try {
+                    for (size_t k = 0; k < rounds && !failed.load(std::memory_order_relaxed); ++k)
+                        for (size_t i : r.files)
+                            if (k < pages[i]) r.delivered += src.decode_file_page(i, k, *r.decoder, *r.shard);
+                } catch (...) {
+                    r.error = std::current_exception();
+                    failed = true;
+                }
+            });
+    } catch (...) {
+        // A thread that could not be started (EAGAIN): the started ones
+        // stop early and are joined, never left to std::terminate.
+        failed = true;
+        join_all();
+        throw;
+    }
+    join_all();
     for (Reader& r : rs)
         if (r.error) std::rethrow_exception(r.error);
 

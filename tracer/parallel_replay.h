@@ -5,9 +5,11 @@
 // constructor). Counts need no order; the per-CPU state (a syscall waiting
 // for its dispatch record) is one reader's; what needs order across CPUs
 // (fork and exec, each syscall's ABI epoch) goes to the shared task table
-// and ABIs under one lock and is settled by the records' timestamps, as
-// with one reader, whose page order is not time order either. The shards
-// are merged when every reader is done.
+// and ABIs under one lock. One reader's page order is not time order
+// either: TaskAbis settles each syscall's ABI by the records' timestamps
+// whatever order they come in; a task's comm is the last one decoded (a
+// fork's, or an exec's), so it may differ between runs. The shards are
+// merged when every reader is done.
 //
 // Memory: one counter of distinct things per reader.
 #pragma once

@@ -53,6 +53,9 @@ public:
     // (order across CPUs is settled there by the records' timestamps, as
     // for one reader); vCPU marks are kept and handed over by merge().
     RunAggregate(RunAggregate& parent, std::mutex& shared);
+    // abis_ may point into this object: never copied or moved.
+    RunAggregate(const RunAggregate&) = delete;
+    RunAggregate& operator=(const RunAggregate&) = delete;
     // Folds a shard made from this aggregate into it, once its reader is done.
     void merge(RunAggregate& shard);
     void on_event(const TraceEvent& ev) override;

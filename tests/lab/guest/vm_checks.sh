@@ -60,10 +60,10 @@ expect_error() {  # ($tries: run again while the pattern is not met, default 1)
 # kernel): its threads' kernel stacks go to the log, then it gets SIGTERM
 # (hapctl stores the run aborted and cleans up) and SIGKILL 60 s later.
 bounded() {
-  local secs=$1 pid waited=0 rc; shift
+  local secs=$1 pid t0=$SECONDS rc; shift
   "$@" &
   pid=$!
-  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$secs" ]; do sleep 2; waited=$((waited + 2)); done
+  while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - t0)) -lt "$secs" ]; do sleep 2; done
   if kill -0 "$pid" 2>/dev/null; then
     echo "  HANG: $* still running after $secs s; its threads:"
     for t in /proc/$pid/task/*; do
