@@ -46,7 +46,7 @@ public:
     // Folds another counter's counts into this one (readers' shards, at the end).
     void merge(const FlatCounter& other) {
         other.for_each([&](uint64_t hi, uint64_t lo, uint64_t n) {
-            add(hi, lo);
+            add(hi, lo);  // leaves last_ at the key's slot
             slots_[last_].count += n - 1;
         });
     }

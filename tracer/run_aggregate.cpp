@@ -56,15 +56,13 @@ void RunAggregate::on_event(const TraceEvent& ev) {
     switch (ev.kind) {
         case EventKind::SyscallEnter: on_syscall(ev); break;
         case EventKind::ProcessFork: {
-            std::unique_lock<std::mutex> lock;
-            if (shared_) lock = std::unique_lock(*shared_);
+            const auto lock = lock_shared();
             tasks_.on_fork(ev.pid, static_cast<pid_t>(ev.a), std::string(ev.comm));
             abis_->on_fork(ev.pid, static_cast<pid_t>(ev.a), ev.ts);
             break;
         }
         case EventKind::ProcessExec: {
-            std::unique_lock<std::mutex> lock;
-            if (shared_) lock = std::unique_lock(*shared_);
+            const auto lock = lock_shared();
             tasks_.on_comm(ev.pid, std::string(ev.comm));
             abis_->on_exec(ev.pid, ev.ts, ev.path, ev.comm);
             break;

@@ -50,8 +50,9 @@ public:
     // A shard for one reader thread (drain_in_parallel, parallel_replay.h):
     // counts and per-CPU state of its own; the parent's task table and
     // syscall ABIs, taken under `shared` for fork, exec and syscall records
-    // (order across CPUs is settled there by the records' timestamps, as
-    // for one reader); vCPU marks are kept and handed over by merge().
+    // (TaskAbis settles each syscall's ABI by timestamps, whatever order
+    // the records are decoded in); vCPU marks are kept and handed over by
+    // merge().
     RunAggregate(RunAggregate& parent, std::mutex& shared);
     // abis_ may point into this object: never copied or moved.
     RunAggregate(const RunAggregate&) = delete;
@@ -113,9 +114,13 @@ private:
     void flush_pending(size_t cpu);
     void ensure_cpu(int cpu);
     void mark_guest(pid_t tid);
+    // A shard's hold on the shared task table and ABIs; nothing for the
+    // aggregate itself, which no other thread touches.
+    std::unique_lock<std::mutex> lock_shared() const {
+        return shared_ ? std::unique_lock<std::mutex>(*shared_) : std::unique_lock<std::mutex>();
+    }
     unsigned syscall_epoch(pid_t tid, uint64_t ts) {
-        if (!shared_) return abis_->on_syscall(tid, ts);
-        std::lock_guard lock(*shared_);
+        const auto lock = lock_shared();
         return abis_->on_syscall(tid, ts);
     }
 

@@ -26,9 +26,10 @@ finish() {
 # lab_boot SECONDS OUT LAB_ARGS...: `scripts/lab/run --out OUT LAB_ARGS...`
 # under `timeout SECONDS`. A guest that froze (exit 3: nothing on its console
 # and no heartbeat for --stall seconds, the CPU sampled into freeze.txt) is
-# said, with where its CPU was, and booted once more from a clean store: the
-# nested SVM of a TCG lab can keep the CPU in an L2 guest for good, and one
-# such freeze is the lab's, not the check's. A second freeze is the result.
+# said, with where its CPU was, and booted once more from a clean store: a
+# TCG lab's emulated nested SVM can leave its kernel halted for good with
+# an interrupt pending (scripts/lab/README.md), and one such freeze is the
+# lab's, not the check's. A second freeze is the result.
 # Both boots share SECONDS (the second gets what the first left, at least
 # 60 s), so the test stays inside CTest's limit; the first freeze's
 # report is kept as OUT/freeze.1.txt.

@@ -3,9 +3,10 @@
 # lab's heartbeat and stays silent; with --stall 30 the run must stop the
 # guest, exit 3 in one line that places the CPU (sampled from QEMU's
 # monitor, read against the lab kernel's symbols), and keep freeze.txt.
-# This is what turns a lab guest that froze (the nested SVM under TCG can
-# keep the CPU in an L2 guest for good) into a said, retried failure rather
-# than a run that waits out its whole timeout. About 1.5 min.
+# This is what turns a lab guest that froze (under TCG, the emulated nested
+# SVM can leave the lab kernel halted for good with an interrupt pending)
+# into a said, retried failure rather than a run that waits out its whole
+# timeout. About 1 min.
 set -uo pipefail
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 command -v socat >/dev/null || skip "socat not installed (reads QEMU's monitor; scripts/setup installs it)"
