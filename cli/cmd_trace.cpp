@@ -132,7 +132,7 @@ int cmd_trace(const std::vector<std::string>& args) {
     auto store = open_store_for_run(db, progress);
     for (const auto& line : TraceSession::clean_stale(tracing_dir, "/run/hap")) progress(line);
 
-    RunStart start = new_run_start(tracing_dir);
+    RunStart start = new_run_start(tracing_dir, wanted);
     start.runtime = "command";
     start.workload = basename_of(command[0]);
     start.mode = modes_to_string(wanted);

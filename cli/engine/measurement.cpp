@@ -110,9 +110,10 @@ std::string new_uuid() {
                        b[15]);
 }
 
-RunStart new_run_start(const std::string& tracing_dir) {
+RunStart new_run_start(const std::string& tracing_dir, const std::set<CaptureMode>& modes) {
     static const HostFacts host = read_host_facts();
-    const KernelFacts kernel = read_kernel_facts(tracing_dir);
+    const KernelFacts kernel =
+        read_kernel_facts(tracing_dir, modes.count(CaptureMode::Function) || modes.count(CaptureMode::FunctionGraph));
     RunStart s;
     s.uuid = new_uuid();
     s.host = {host.machine_id, host.hostname, host.cpus, host.memory_kb};
@@ -160,7 +161,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     // missing guest kernel, an image that does not build) is stored as the
     // first repetition's failure, so the store says why the cell is empty.
     auto base_start = [&](int rep) {
-        RunStart start = new_run_start(tracing_dir);
+        RunStart start = new_run_start(tracing_dir, wanted);
         start.runtime = runner->runtime();
         start.platform = runner->platform();
         start.workload = workload->name();

@@ -61,8 +61,10 @@ struct MeasureResult {
 struct RunStart;
 class Store;
 
-// A run record with a fresh uuid and this host's and kernel's facts.
-RunStart new_run_start(const std::string& tracing_dir);
+// A run record with a fresh uuid and this host's and kernel's facts; the
+// kernel's traceable functions are counted only when `modes` trace functions
+// (the figure they divide is HAP_fn; the store keeps a count once made).
+RunStart new_run_start(const std::string& tracing_dir, const std::set<CaptureMode>& modes);
 // Opens (creating or migrating) the store a run is written to; reports runs
 // of dead writers it marked aborted through `progress`.
 std::unique_ptr<Store> open_store_for_run(const std::string& path, const std::function<void(const std::string&)>& progress);
