@@ -118,14 +118,17 @@ std::string modes_to_string(const std::set<CaptureMode>& modes) {
     return s;
 }
 
-std::vector<ModeAvailability> probe_modes(const std::string& dir) {
-    return {
-        probe_event(dir, CaptureMode::Syscalls, "raw_syscalls/sys_enter",
-                    "no raw_syscalls:sys_enter event (CONFIG_FTRACE_SYSCALLS is off)"),
-        probe_event(dir, CaptureMode::Kvm, "kvm/kvm_exit", "no kvm events: the kvm module is not loaded"),
-        probe_tracer(dir, CaptureMode::Function, "function"),
-        probe_tracer(dir, CaptureMode::FunctionGraph, "function_graph"),
-    };
+std::vector<ModeAvailability> probe_modes(const std::string& dir, const std::set<CaptureMode>& only) {
+    auto wanted = [&](CaptureMode m) { return only.empty() || only.count(m); };
+    std::vector<ModeAvailability> out;
+    if (wanted(CaptureMode::Syscalls))
+        out.push_back(probe_event(dir, CaptureMode::Syscalls, "raw_syscalls/sys_enter",
+                                  "no raw_syscalls:sys_enter event (CONFIG_FTRACE_SYSCALLS is off)"));
+    if (wanted(CaptureMode::Kvm))
+        out.push_back(probe_event(dir, CaptureMode::Kvm, "kvm/kvm_exit", "no kvm events: the kvm module is not loaded"));
+    if (wanted(CaptureMode::Function)) out.push_back(probe_tracer(dir, CaptureMode::Function, "function"));
+    if (wanted(CaptureMode::FunctionGraph)) out.push_back(probe_tracer(dir, CaptureMode::FunctionGraph, "function_graph"));
+    return out;
 }
 
 std::set<CaptureMode> resolve_auto(const std::vector<ModeAvailability>& probed) {

@@ -25,8 +25,12 @@ struct ModeAvailability {
     std::string reason;  // why not, in words a user can act on
 };
 
-// Probes each mode on the running kernel. Needs root for the tracer probes.
-std::vector<ModeAvailability> probe_modes(const std::string& tracing_dir);
+// Probes the modes in `only` (every mode when empty) on the running kernel.
+// Needs root for the tracer probes. A tracer probe sets the tracer in a
+// scratch instance: the kernel then patches every ftrace call site twice,
+// which costs seconds of system time on a slow (emulated) CPU, so callers
+// that know their modes probe only those.
+std::vector<ModeAvailability> probe_modes(const std::string& tracing_dir, const std::set<CaptureMode>& only = {});
 
 // The modes `auto` stands for on this kernel: the best function-level mode the
 // kernel allows, plus syscalls, plus kvm when its events exist.

@@ -112,7 +112,8 @@ std::string require_tracefs() {
 std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::string& tracing_dir) {
     auto modes = parse_modes(spec);
     if (!modes) throw UserError(modes.error().message, "", kExitUsage);
-    auto probed = probe_modes(tracing_dir);
+    // "auto" chooses among all modes; a named list needs only its own probed.
+    auto probed = probe_modes(tracing_dir, *modes);
     std::set<CaptureMode> wanted = modes->empty() ? resolve_auto(probed) : *modes;
     if (wanted.empty()) throw UserError("this kernel allows no capture mode hap knows", "see `hapctl doctor`");
     require_modes(wanted, probed);
