@@ -32,6 +32,9 @@ check "one line says it froze and where the CPU was" bash -c '[[ "$1" == *"no co
 # by name in the symbols the guest wrote.
 check "the RIP is placed in the lab kernel" bash -c '[[ "$1" == *"of the lab kernel)"* ]]' _ "$line"
 check "freeze.txt has the register samples" test "$(grep -c '^RIP=' "$out/run/freeze.txt" 2>/dev/null)" = 3
+# QEMU's own threads are listed too (what tells a stuck QEMU from a stuck guest).
+check "freeze.txt lists QEMU's threads with their CPU share" \
+  bash -c "sed -n '/^--- QEMU/,\$p' '$out/run/freeze.txt' | grep -Eq '^[0-9]+ [^ ]+ [A-Z] [0-9]+%'"
 check "a hint names freeze.txt" bash -c 'grep -q "^hint: see .*freeze.txt" <<<"$1"' _ "$err"
 # ([q]: the pattern must not match this check's own command line)
 check "QEMU is gone" bash -c "! pgrep -f -- '[q]emu-system-x86_64 .*$out/run' >/dev/null"
