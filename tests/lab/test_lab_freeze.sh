@@ -33,8 +33,13 @@ check "one line says it froze and where the CPU was" bash -c '[[ "$1" == *"no co
 check "the RIP is placed in the lab kernel" bash -c '[[ "$1" == *"of the lab kernel)"* ]]' _ "$line"
 check "freeze.txt has the register samples" test "$(grep -c '^RIP=' "$out/run/freeze.txt" 2>/dev/null)" = 3
 # QEMU's own threads are listed too (what tells a stuck QEMU from a stuck guest).
-check "freeze.txt lists QEMU's threads with their CPU share" \
-  bash -c "sed -n '/^--- QEMU/,\$p' '$out/run/freeze.txt' | grep -Eq '^[0-9]+ [^ ]+ [A-Z] [0-9]+%'"
+# Every thread line well formed: "CPU 0/TCG" has a blank in its comm, which
+# must not shift the state and CPU columns.
+threads=$(sed -n '/^--- QEMU/,$p' "$out/run/freeze.txt" | tail -n +2)
+echo "$threads" | sed 's/^/    /'
+check "freeze.txt lists QEMU's threads with their state and CPU share" \
+  bash -c '[ -n "$1" ] && ! grep -Evq "^[0-9]+ [^ ]+ [A-Z] [0-9]+%" <<<"$1"' _ "$threads"
+check "QEMU's vCPU thread is among them, by name" bash -c 'grep -Eq "^[0-9]+ [^ ]*/(TCG|KVM) " <<<"$1"' _ "$threads"
 check "a hint names freeze.txt" bash -c 'grep -q "^hint: see .*freeze.txt" <<<"$1"' _ "$err"
 # ([q]: the pattern must not match this check's own command line)
 check "QEMU is gone" bash -c "! pgrep -f -- '[q]emu-system-x86_64 .*$out/run' >/dev/null"
