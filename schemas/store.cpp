@@ -422,6 +422,12 @@ Expected<MergeCounts> Store::merge_from(const std::string& src_path) {
             "SELECT release, version, arch, traceable_functions FROM src.kernels s WHERE NOT EXISTS "
             "(SELECT 1 FROM main.kernels k WHERE k.release = s.release AND k.version = s.version AND k.arch = s.arch)");
         n.kernels = changes();
+        // A kernel first seen here by runs that traced no function has no
+        // count of traceable functions yet: take the source's.
+        db_.exec(
+            "UPDATE main.kernels SET traceable_functions = (SELECT s.traceable_functions FROM src.kernels s "
+            "WHERE s.release = main.kernels.release AND s.version = main.kernels.version AND s.arch = main.kernels.arch "
+            "AND s.traceable_functions IS NOT NULL) WHERE traceable_functions IS NULL");
         db_.exec(
             "INSERT INTO main.symbols (kind, raw, normalized) SELECT kind, raw, normalized FROM src.symbols WHERE 1 "
             "ON CONFLICT (kind, raw) DO NOTHING");

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "record_capture: record %s\n", rec.summary().c_str());
         return 1;
     }
-    nlohmann::json meta = {{"kernel", read_kernel_facts((*session)->tracing_dir()).release}, {"modes", "syscalls"},
+    nlohmann::json meta = {{"kernel", read_kernel_facts((*session)->tracing_dir(), false).release}, {"modes", "syscalls"},
                            {"command", std::string(argv[3])}, {"events", agg.totals().events}};
     meta["losses"] = {{"overrun", (*source)->losses().overrun},
                       {"dropped", (*source)->losses().dropped},

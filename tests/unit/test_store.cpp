@@ -214,3 +214,22 @@ TEST_CASE("a schema-2 store migrates to 3 with its runs intact and no untraced f
     CHECK(*runs->at(0).throughput == Approx(50000));
     CHECK_FALSE(runs->at(0).throughput_untraced);
 }
+
+TEST_CASE("a merge fills a kernel's missing count of traceable functions, never overwrites one", "[store]") {
+    // Runs that trace no function do not count them (measurement.cpp), so a
+    // store can know a kernel without its count while another store has it.
+    TempDb counted, uncounted;
+    {
+        auto s = std::move(Store::open(counted.path).value());
+        hap::RunStart r = sample_run("runc", 1);
+        r.kernel.traceable_functions = 51234;
+        REQUIRE(s->begin_run(r).ok());
+    }
+    auto dst = std::move(Store::open(uncounted.path).value());
+    REQUIRE(dst->begin_run(sample_run("native", 1)).ok());
+    REQUIRE(dst->kernels()->at(0).traceable_functions == std::nullopt);
+    REQUIRE(dst->merge_from(counted.path).ok());
+    auto kernels = dst->kernels();
+    REQUIRE(kernels->size() == 1);
+    CHECK(kernels->at(0).traceable_functions == std::optional<int64_t>(51234));
+}
