@@ -82,6 +82,12 @@ TEST_CASE("entry path functions name their ABI and side of sys_enter", "[symbols
     CHECK(entry_path_function("do_syscall_64")->before_sys_enter);
     CHECK_FALSE(entry_path_function("vfs_read"));
     CHECK_FALSE(entry_path_function("__do_sys_newuname"));  // shared by every ABI
+    CHECK(entry_path_function("int80_emulation")->abi == SyscallAbi::Ia32);
+    CHECK(entry_path_function("int80_emulation")->before_sys_enter);
+    CHECK(entry_path_function("x32_sys_call")->abi == SyscallAbi::X32);
+    // Passed over by their first letter, before any lookup.
+    CHECK_FALSE(entry_path_function("ksys_read"));
+    CHECK_FALSE(entry_path_function(""));
 }
 
 TEST_CASE("an ELF header says which syscall table its program uses", "[symbols][abi]") {
