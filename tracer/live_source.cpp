@@ -1,5 +1,7 @@
 #include "live_source.h"
 
+#include <cerrno>
+
 #include "event_formats.h"
 #include "files.h"
 #include "tracefs_shim.h"
@@ -23,6 +25,7 @@ Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session) {
         tracefs_cpu* t = hap_tracefs_cpu_open(session.instance(), cpu, true);
         if (!t) return errno_error("cannot open trace_pipe_raw of cpu " + std::to_string(cpu));
         src->cpus_.emplace_back(cpu, t);
+        src->last_partial_.emplace_back();
         src->page_.resize(std::max<size_t>(src->page_.size(), hap_tracefs_cpu_read_size(t)));
     }
     if (src->cpus_.empty()) return Error{"no per-CPU buffers under " + session.buffer_dir(), ENOENT};
@@ -45,24 +48,57 @@ uint64_t LiveSource::consume(int cpu, int bytes, EventSink& sink) {
     return decoder_->decode_page(page_.data(), static_cast<size_t>(bytes), cpu, sink);
 }
 
+int LiveSource::read_full_page(tracefs_cpu* t) {
+    if (!splice_works_) return hap_tracefs_cpu_read(t, page_.data(), true);
+    errno = 0;
+    const int got = hap_tracefs_cpu_buffered_read(t, page_.data(), true);
+    // EAGAIN: no full page yet. Anything else (a kernel or file system that
+    // cannot splice trace_pipe_raw): plain reads from now on, as before.
+    if (got < 0 && errno != EAGAIN && errno != EINTR) {
+        splice_works_ = false;
+        return hap_tracefs_cpu_read(t, page_.data(), true);
+    }
+    return got;
+}
+
 uint64_t LiveSource::pump(EventSink& sink) {
     uint64_t n = 0;
-    for (auto& [cpu, t] : cpus_) {
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t c = 0; c < cpus_.size(); ++c) {
+        auto& [cpu, t] = cpus_[c];
         // A bounded number of pages per CPU per call keeps CPUs served fairly.
-        for (int i = 0; i < 64; ++i) {
-            int got = hap_tracefs_cpu_read(t, page_.data(), true);
+        int i = 0;
+        for (; i < 64; ++i) {
+            const int got = read_full_page(t);
             if (got <= 0) break;
             n += consume(cpu, got, sink);
+        }
+        // The page a writer is still filling, now and then: a fork or exec
+        // in it is attributed while /proc still shows the task (a syscalls
+        // run reads an exec'd program's ABI there). Only once the full pages
+        // are read (the splice pipe is empty), and not on every call: a
+        // partial read copies the records out one by one, and read every
+        // few milliseconds it cost more than trace-cmd spends on the run.
+        if (i < 64 && now - last_partial_[c] >= kPartialPageEvery) {
+            last_partial_[c] = now;
+            const int got = hap_tracefs_cpu_read(t, page_.data(), true);
+            if (got > 0) n += consume(cpu, got, sink);
         }
     }
     return n;
 }
 
 uint64_t LiveSource::drain(EventSink& sink) {
-    uint64_t n = pump(sink);
+    uint64_t n = 0;
     for (auto& [cpu, t] : cpus_) {
+        // Every full page first (the splice pipe emptied), then the rest.
         for (;;) {
-            int got = hap_tracefs_cpu_flush(t, page_.data());
+            const int got = read_full_page(t);
+            if (got <= 0) break;
+            n += consume(cpu, got, sink);
+        }
+        for (;;) {
+            const int got = hap_tracefs_cpu_flush(t, page_.data());
             if (got <= 0) break;
             n += consume(cpu, got, sink);
         }

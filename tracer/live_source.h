@@ -4,6 +4,7 @@
 // capture on a thread of its own.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -45,12 +46,18 @@ public:
 private:
     explicit LiveSource(TraceSession& s) : session_(s) {}
     uint64_t consume(int cpu, int bytes, EventSink& sink);
+    // One full page of a CPU into page_ (splice; plain read where splice fails).
+    int read_full_page(tracefs_cpu* t);
+    // How often pump() also takes the page a writer is still filling.
+    static constexpr std::chrono::milliseconds kPartialPageEvery{20};
 
     TraceSession& session_;
     PageRecorder* recorder_ = nullptr;
     tep_handle* tep_ = nullptr;
     std::unique_ptr<EventDecoder> decoder_;
     std::vector<std::pair<int, tracefs_cpu*>> cpus_;
+    std::vector<std::chrono::steady_clock::time_point> last_partial_;  // per cpus_ entry
+    bool splice_works_ = true;
     std::vector<char> page_;
     uint64_t pages_ = 0;
     mutable std::optional<Kallsyms> kallsyms_;

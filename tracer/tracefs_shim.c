@@ -33,5 +33,8 @@ int hap_tracefs_cpu_read_size(struct tracefs_cpu* tcpu) { return tracefs_cpu_rea
 int hap_tracefs_cpu_read(struct tracefs_cpu* tcpu, void* buffer, bool nonblock) {
     return tracefs_cpu_read(tcpu, buffer, nonblock);
 }
+int hap_tracefs_cpu_buffered_read(struct tracefs_cpu* tcpu, void* buffer, bool nonblock) {
+    return tracefs_cpu_buffered_read(tcpu, buffer, nonblock);
+}
 int hap_tracefs_cpu_flush(struct tracefs_cpu* tcpu, void* buffer) { return tracefs_cpu_flush(tcpu, buffer); }
 void hap_tracefs_cpu_close(struct tracefs_cpu* tcpu) { tracefs_cpu_close(tcpu); }

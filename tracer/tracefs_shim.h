@@ -29,6 +29,10 @@ struct tep_handle* hap_tracefs_load_events(const char* tracing_dir, const char* 
 struct tracefs_cpu* hap_tracefs_cpu_open(struct tracefs_instance* inst, int cpu, bool nonblock);
 int hap_tracefs_cpu_read_size(struct tracefs_cpu* tcpu);
 int hap_tracefs_cpu_read(struct tracefs_cpu* tcpu, void* buffer, bool nonblock);
+// Full sub-buffers only, spliced through a pipe (the kernel swaps a full
+// page out instead of copying its records one by one): > 0 bytes of one
+// page, <= 0 when no full page is waiting (errno EAGAIN) or on error.
+int hap_tracefs_cpu_buffered_read(struct tracefs_cpu* tcpu, void* buffer, bool nonblock);
 int hap_tracefs_cpu_flush(struct tracefs_cpu* tcpu, void* buffer);
 void hap_tracefs_cpu_close(struct tracefs_cpu* tcpu);
 
