@@ -167,7 +167,7 @@ SyscallAbi elf_syscall_abi_of_file(const std::string& path) {
     return n > 0 ? elf_syscall_abi(h, static_cast<size_t>(n)) : SyscallAbi::Unknown;
 }
 
-SyscallAbi exec_abi_from_proc(pid_t tid, std::string_view filename, std::string_view comm) {
+SyscallAbi exec_abi_from_proc(pid_t tid, std::string_view filename, std::string_view comm, pid_t parent) {
     const std::string proc = "/proc/" + std::to_string(tid);
     // The kernel's comm is the basename cut to TASK_COMM_LEN - 1 bytes.
     auto comm_file = read_file(proc + "/comm");
@@ -178,8 +178,10 @@ SyscallAbi exec_abi_from_proc(pid_t tid, std::string_view filename, std::string_
     }
     // The task renamed itself, or exec'd a script (exe is its interpreter and
     // the comm the script's): the file it exec'd, as its root sees it.
-    if (!filename.empty() && filename.front() == '/')
-        return elf_syscall_abi_of_file(proc + "/root" + std::string(filename));
+    if (filename.empty() || filename.front() != '/') return SyscallAbi::Unknown;
+    if (auto abi = elf_syscall_abi_of_file(proc + "/root" + std::string(filename)); abi != SyscallAbi::Unknown) return abi;
+    // Gone already: its parent's view of the same path.
+    if (parent > 0) return elf_syscall_abi_of_file("/proc/" + std::to_string(parent) + "/root" + std::string(filename));
     return SyscallAbi::Unknown;
 }
 

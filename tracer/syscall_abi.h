@@ -102,8 +102,10 @@ SyscallAbi elf_syscall_abi_of_file(const std::string& path);
 // The ABI of the program `tid` has just exec'd (sched_process_exec with
 // `filename` and new `comm`), read while the task lives: /proc/TID/exe when
 // /proc/TID/comm still is `comm` (no later exec replaced it), else `filename`
-// under /proc/TID/root. Unknown when the task is gone: a short-lived task
-// can exit before its exec record is decoded (tens of ms later).
-SyscallAbi exec_abi_from_proc(pid_t tid, std::string_view filename, std::string_view comm);
+// under /proc/TID/root. A short-lived task can exit before its exec record
+// is decoded (up to tens of ms later): then `filename` under the root of its
+// `parent` (0: unknown), which a child shares unless it changed root itself.
+// Unknown when neither is readable.
+SyscallAbi exec_abi_from_proc(pid_t tid, std::string_view filename, std::string_view comm, pid_t parent = 0);
 
 }  // namespace hap

@@ -161,8 +161,11 @@ CaptureResult capture_run(const CaptureRequest& req) {
     for (const auto& t : req.tasks) seed(table, t);
     RunAggregate aggregate(table, req.window);
     seed_abis(aggregate.abis(), table);
-    aggregate.abis().set_exec_reader([](pid_t tid, uint64_t, std::string_view file, std::string_view comm) {
-        return exec_abi_from_proc(tid, file, comm);
+    // Called on the collector's thread, the one that also updates `table`.
+    aggregate.abis().set_exec_reader([&table](pid_t tid, uint64_t, std::string_view file, std::string_view comm) {
+        const auto& tasks = table.tasks();
+        const auto t = tasks.find(tid);
+        return exec_abi_from_proc(tid, file, comm, t != tasks.end() ? t->second.parent : 0);
     });
     for (const auto& [tid, path] : req.first_exec) aggregate.abis().expect_exec(tid, elf_syscall_abi_of_file(path));
     if (req.modes.count(CaptureMode::Function) || req.modes.count(CaptureMode::FunctionGraph))
