@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <map>
 
 #include "capture_files.h"
@@ -58,6 +60,10 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
         src->files_.push_back(cf);
     }
     if (src->files_.empty()) return Error{dir + " holds no per_cpu/cpuN/trace_pipe_raw data"};
+    // 16 MiB of decoded-but-mapped capture in all, shared among the CPU
+    // files, in power-of-two windows of 1 to 8 MiB per file (see release_behind).
+    src->release_window_ = std::clamp<size_t>(std::bit_floor((size_t{16} << 20) / src->files_.size()), size_t{1} << 20,
+                                              size_t{8} << 20);
     if (auto l = src->meta_.find("losses"); l != src->meta_.end()) {
         src->losses_.overrun = l->value("overrun", 0ull);
         src->losses_.dropped = l->value("dropped", 0ull);
@@ -92,12 +98,16 @@ bool ReplaySource::step(EventSink& sink, uint64_t& n) {
 }
 
 void ReplaySource::release_behind(const char* data, size_t next) const {
-    // Drop what was decoded from this process's memory every 1 MiB: replay
-    // memory stays flat however long the capture is. Per CPU file: 4 MiB
-    // windows made 41 MiB of an 8-CPU capture (scripts/bench).
-    constexpr size_t kRelease = 1u << 20;
-    if (next % kRelease < page_size_ && next >= kRelease)
-        ::madvise(const_cast<char*>(data) + (next / kRelease - 1) * kRelease, kRelease, MADV_DONTNEED);
+    // Drop what was decoded from this process's memory window by window:
+    // replay memory stays flat however long the capture is (4 MiB windows
+    // on each of 8 CPU files made 41 MiB, scripts/bench). Each drop flushes
+    // the TLB of every CPU running this process, by IPI when parallel
+    // readers run: with 1 MiB windows those flushes were a good part of
+    // what two readers lost against one, so the few files of a small
+    // machine get larger windows out of one budget (set at open).
+    const size_t w = release_window_;
+    if (next % w < page_size_ && next >= w)
+        ::madvise(const_cast<char*>(data) + (next / w - 1) * w, w, MADV_DONTNEED);
 }
 
 uint64_t ReplaySource::decode_file_page(size_t i, size_t n, EventDecoder& decoder, EventSink& sink) const {

@@ -62,7 +62,7 @@ public:
 private:
     ReplaySource() = default;
     bool step(EventSink& sink, uint64_t& n);
-    // Drops decoded pages from this process's memory every kRelease bytes.
+    // Drops decoded pages from this process's memory every release_window_ bytes.
     void release_behind(const char* data, size_t next) const;
 
     std::string dir_;
@@ -78,6 +78,7 @@ private:
     };
     std::vector<CpuFile> files_;
     size_t page_size_ = 0;
+    size_t release_window_ = 1u << 20;  // set at open: see release_behind
     LossCounts losses_;
     uint64_t truncated_ = 0;
     uint64_t other_skipped_ = 0;  // by decoders of drain_in_parallel
