@@ -18,6 +18,12 @@ const char* mode_name(CaptureMode m);
 // `auto` is resolved later against the kernel; here it yields an empty set.
 Expected<std::set<CaptureMode>> parse_modes(const std::string& spec);
 std::string modes_to_string(const std::set<CaptureMode>& modes);
+// Whether `modes` trace kernel functions (function or function_graph): what
+// decides the ftrace formats, the pid filter of the tracer, entry-path ABIs
+// and the count of traceable functions.
+inline bool traces_functions(const std::set<CaptureMode>& modes) {
+    return modes.count(CaptureMode::Function) || modes.count(CaptureMode::FunctionGraph);
+}
 
 struct ModeAvailability {
     CaptureMode mode;

@@ -90,7 +90,7 @@ Status TraceSession::configure(const SessionConfig& cfg) {
     if (auto st = knob("options/overwrite", "0"); !st) return st;
     if (auto st = knob("options/event-fork", "1"); !st) return st;
     if (auto st = knob("set_event_pid", ""); !st) return st;
-    if (modes_.count(CaptureMode::Function) || modes_.count(CaptureMode::FunctionGraph))
+    if (traces_functions(modes_))
         if (auto st = knob("set_ftrace_pid", ""); !st) return st;
 
     for (pid_t p : cfg.pids)
@@ -152,9 +152,7 @@ Status TraceSession::set_function_tracer(CaptureMode mode) {
 Status TraceSession::add_pid(pid_t pid) {
     std::string tids = tids_of({pid});
     for (const char* leaf : {"set_event_pid", "set_ftrace_pid"}) {
-        if (std::string(leaf) == "set_ftrace_pid" && !modes_.count(CaptureMode::Function) &&
-            !modes_.count(CaptureMode::FunctionGraph))
-            continue;
+        if (std::string(leaf) == "set_ftrace_pid" && !traces_functions(modes_)) continue;
         // configure() cleared (and at the top level saved) both files first.
         auto st = append_file(buffer_dir_ + "/" + leaf, tids + "\n");
         if (!st) return Error{std::string("cannot add pids to ") + leaf, st.error().err};
@@ -190,7 +188,7 @@ std::vector<std::string> TraceSession::event_systems() const {
     std::vector<std::string> s{"sched"};
     if (modes_.count(CaptureMode::Syscalls)) s.push_back("raw_syscalls");
     if (modes_.count(CaptureMode::Kvm)) s.push_back("kvm");
-    if (modes_.count(CaptureMode::Function) || modes_.count(CaptureMode::FunctionGraph)) s.push_back("ftrace");
+    if (traces_functions(modes_)) s.push_back("ftrace");
     return s;
 }
 

@@ -136,7 +136,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
 
     std::unique_ptr<CaptureWriter> writer;
     if (!req.record_dir.empty()) {
-        const bool functions = req.modes.count(CaptureMode::Function) || req.modes.count(CaptureMode::FunctionGraph);
+        const bool functions = traces_functions(req.modes);
         auto w = CaptureWriter::create(req.record_dir, req.tracing_dir, (*session)->event_systems(), functions,
                                        (*session)->cpu_count());
         if (!w) throw UserError("cannot record the capture: " + w.error().describe());
@@ -170,7 +170,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
         return exec_abi_from_proc(tid, file, comm, t != tasks.end() ? t->second.parent : 0);
     });
     for (const auto& [tid, path] : req.first_exec) aggregate.abis().expect_exec(tid, elf_syscall_abi_of_file(path));
-    if (req.modes.count(CaptureMode::Function) || req.modes.count(CaptureMode::FunctionGraph))
+    if (traces_functions(req.modes))
         aggregate.use_entry_path((*source)->entry_path_index());
 
     const auto t0 = std::chrono::steady_clock::now();

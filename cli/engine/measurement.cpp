@@ -112,8 +112,7 @@ std::string new_uuid() {
 
 RunStart new_run_start(const std::string& tracing_dir, const std::set<CaptureMode>& modes) {
     static const HostFacts host = read_host_facts();
-    const KernelFacts kernel =
-        read_kernel_facts(tracing_dir, modes.count(CaptureMode::Function) || modes.count(CaptureMode::FunctionGraph));
+    const KernelFacts kernel = read_kernel_facts(tracing_dir, traces_functions(modes));
     RunStart s;
     s.uuid = new_uuid();
     s.host = {host.machine_id, host.hostname, host.cpus, host.memory_kb};
@@ -239,7 +238,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
             rr.unit = load.unit;
             if (wanted.count(CaptureMode::Syscalls))
                 rr.unique_syscalls = fig.unique.count("syscall") ? fig.unique.at("syscall") : 0;
-            if (wanted.count(CaptureMode::Function) || wanted.count(CaptureMode::FunctionGraph))
+            if (traces_functions(wanted))
                 rr.unique_functions = fig.unique.count("function") ? fig.unique.at("function") : 0;
             if (fig.by_role.count("syscall")) rr.syscalls_by_role = fig.by_role.at("syscall");
             if (fig.by_role.count("function")) rr.functions_by_role = fig.by_role.at("function");
