@@ -122,8 +122,8 @@ const Kallsyms::SameNames& Kallsyms::same_names() const {
         // slot holds a distinct name's first symbol; `leader` maps every
         // symbol to that first symbol, whose entry in `addresses` counts the
         // distinct addresses of the name. The table (2 MB at 100 k symbols)
-        // misses the cache on nearly every probe, so each symbol's home slot
-        // is computed first and fetched a few symbols ahead.
+        // misses the cache on nearly every probe, so every name is hashed
+        // first and each symbol's home slot fetched a few symbols ahead.
         struct Slot {
             uint32_t first = UINT32_MAX;  // UINT32_MAX: empty
             uint32_t hash = 0;
@@ -131,19 +131,17 @@ const Kallsyms::SameNames& Kallsyms::same_names() const {
         const size_t n = syms_.size();
         const size_t capacity = std::bit_ceil(std::max<size_t>(16, n * 2));
         std::vector<Slot> table(capacity);
-        std::vector<uint32_t> home(n), leader(n), addresses(n, 0), latest(n);
-        std::vector<uint32_t> hashes(n);
+        // A slot's place is the low bits of the name's hash: the table has at
+        // most 2^32 slots (name_at is 32 bits), so 32 bits of hash suffice.
+        std::vector<uint32_t> hashes(n), leader(n), addresses(n, 0), latest(n);
         const std::hash<std::string_view> hasher;
-        for (size_t i = 0; i < n; ++i) {
-            const size_t h = hasher(name_of(syms_[i]));
-            hashes[i] = static_cast<uint32_t>(h);
-            home[i] = static_cast<uint32_t>(h & (capacity - 1));
-        }
+        for (size_t i = 0; i < n; ++i) hashes[i] = static_cast<uint32_t>(hasher(name_of(syms_[i])));
+        const auto home = [&](size_t i) { return hashes[i] & (capacity - 1); };
         constexpr size_t ahead = 16;
         for (size_t i = 0; i < n; ++i) {
-            if (i + ahead < n) __builtin_prefetch(&table[home[i + ahead]]);
+            if (i + ahead < n) __builtin_prefetch(&table[home(i + ahead)]);
             const std::string_view name = name_of(syms_[i]);
-            size_t j = home[i];
+            size_t j = home(i);
             while (table[j].first != UINT32_MAX &&
                    (table[j].hash != hashes[i] || name_of(syms_[table[j].first]) != name))
                 j = (j + 1) & (capacity - 1);
