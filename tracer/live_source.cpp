@@ -1,6 +1,7 @@
 #include "live_source.h"
 
 #include <cerrno>
+#include <limits>
 
 #include "event_formats.h"
 #include "files.h"
@@ -61,25 +62,31 @@ int LiveSource::read_full_page(tracefs_cpu* t) {
     return got;
 }
 
+int LiveSource::consume_full_pages(int cpu, tracefs_cpu* t, int limit, EventSink& sink, uint64_t& events) {
+    int pages = 0;
+    for (; pages < limit; ++pages) {
+        const int got = read_full_page(t);
+        if (got <= 0) break;
+        events += consume(cpu, got, sink);
+    }
+    return pages;
+}
+
 uint64_t LiveSource::pump(EventSink& sink) {
     uint64_t n = 0;
     const auto now = std::chrono::steady_clock::now();
     for (size_t c = 0; c < cpus_.size(); ++c) {
         auto& [cpu, t] = cpus_[c];
         // A bounded number of pages per CPU per call keeps CPUs served fairly.
-        int i = 0;
-        for (; i < 64; ++i) {
-            const int got = read_full_page(t);
-            if (got <= 0) break;
-            n += consume(cpu, got, sink);
-        }
+        constexpr int kPagesPerCall = 64;
+        const int full = consume_full_pages(cpu, t, kPagesPerCall, sink, n);
         // The page a writer is still filling, now and then: a fork or exec
         // in it is attributed while /proc still shows the task (a syscalls
         // run reads an exec'd program's ABI there). Only once the full pages
         // are read (the splice pipe is empty), and not on every call: a
         // partial read copies the records out one by one, and read every
         // few milliseconds it cost more than trace-cmd spends on the run.
-        if (i < 64 && now - last_partial_[c] >= kPartialPageEvery) {
+        if (full < kPagesPerCall && now - last_partial_[c] >= kPartialPageEvery) {
             last_partial_[c] = now;
             const int got = hap_tracefs_cpu_read(t, page_.data(), true);
             if (got > 0) n += consume(cpu, got, sink);
@@ -92,11 +99,7 @@ uint64_t LiveSource::drain(EventSink& sink) {
     uint64_t n = 0;
     for (auto& [cpu, t] : cpus_) {
         // Every full page first (the splice pipe emptied), then the rest.
-        for (;;) {
-            const int got = read_full_page(t);
-            if (got <= 0) break;
-            n += consume(cpu, got, sink);
-        }
+        consume_full_pages(cpu, t, std::numeric_limits<int>::max(), sink, n);
         for (;;) {
             const int got = hap_tracefs_cpu_flush(t, page_.data());
             if (got <= 0) break;

@@ -48,6 +48,10 @@ private:
     uint64_t consume(int cpu, int bytes, EventSink& sink);
     // One full page of a CPU into page_ (splice; plain read where splice fails).
     int read_full_page(tracefs_cpu* t);
+    // Full pages of a CPU, up to `limit`, decoded into `sink` (their events
+    // added to `events`); returns the pages read: fewer than `limit` means
+    // none is left waiting.
+    int consume_full_pages(int cpu, tracefs_cpu* t, int limit, EventSink& sink, uint64_t& events);
     // How often pump() also takes the page a writer is still filling.
     static constexpr std::chrono::milliseconds kPartialPageEvery{20};
 
