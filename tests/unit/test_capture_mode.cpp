@@ -1,5 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "capture_mode.h"
 
 using namespace hap;
@@ -38,4 +46,26 @@ TEST_CASE("asking for a mode the kernel refuses names the reason", "[modes]") {
         CHECK_THAT(e.hint(), Catch::Contains("--mode syscalls"));
     }
     CHECK_NOTHROW(require_modes({CaptureMode::Syscalls}, host));
+}
+
+TEST_CASE("only the modes a run names are probed; auto probes all", "[modes]") {
+    // A fake tracefs: the syscall event exists, no kvm events, both tracers listed.
+    const auto dir = std::filesystem::temp_directory_path() / ("hap-probe-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "events/raw_syscalls/sys_enter");
+    std::filesystem::create_directories(dir / "instances");
+    std::ofstream(dir / "events/raw_syscalls/sys_enter/format") << "name: sys_enter\n";
+    std::ofstream(dir / "available_tracers") << "function_graph function nop\n";
+    auto modes_of = [](const std::vector<ModeAvailability>& probed) {
+        std::set<CaptureMode> m;
+        for (const auto& p : probed) m.insert(p.mode);
+        return m;
+    };
+    const auto syscalls = probe_modes(dir.string(), {CaptureMode::Syscalls});
+    CHECK(modes_of(syscalls) == std::set<CaptureMode>{CaptureMode::Syscalls});
+    CHECK(syscalls.at(0).available);
+    const auto kvm = probe_modes(dir.string(), {CaptureMode::Kvm});
+    REQUIRE(kvm.size() == 1);
+    CHECK_FALSE(kvm.at(0).available);
+    CHECK(probe_modes(dir.string()).size() == 4);
+    std::filesystem::remove_all(dir);
 }

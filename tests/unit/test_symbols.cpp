@@ -1,5 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
 #include "symbol_names.h"
 #include "syscall_abi.h"
 
@@ -105,4 +111,17 @@ TEST_CASE("an ELF header says which syscall table its program uses", "[symbols][
     CHECK(elf_syscall_abi(script, sizeof script) == SyscallAbi::Unknown);
     CHECK(elf_syscall_abi_of_file("/proc/self/exe") == SyscallAbi::X86_64);  // the test binary
     CHECK(elf_syscall_abi_of_file("/nonexistent") == SyscallAbi::Unknown);
+}
+
+TEST_CASE("an exec'd program's ABI is read under its parent's root once the task is gone", "[symbols][abi]") {
+    // A child that has exited and been reaped: its /proc entry is gone, as
+    // for a short-lived task whose exec record is decoded late.
+    const pid_t gone = ::fork();
+    if (gone == 0) ::_exit(0);
+    REQUIRE(gone > 0);
+    ::waitpid(gone, nullptr, 0);
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();  // an x86_64 program
+    CHECK(exec_abi_from_proc(gone, self, "x", ::getpid()) == SyscallAbi::X86_64);
+    CHECK(exec_abi_from_proc(gone, self, "x") == SyscallAbi::Unknown);  // no parent known
+    CHECK(exec_abi_from_proc(gone, "relative/path", "x", ::getpid()) == SyscallAbi::Unknown);
 }
