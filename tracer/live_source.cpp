@@ -26,7 +26,6 @@ Expected<std::unique_ptr<LiveSource>> LiveSource::open(TraceSession& session) {
         tracefs_cpu* t = hap_tracefs_cpu_open(session.instance(), cpu, true);
         if (!t) return errno_error("cannot open trace_pipe_raw of cpu " + std::to_string(cpu));
         src->cpus_.emplace_back(cpu, t);
-        src->last_partial_.emplace_back();
         src->page_.resize(std::max<size_t>(src->page_.size(), hap_tracefs_cpu_read_size(t)));
     }
     if (src->cpus_.empty()) return Error{"no per-CPU buffers under " + session.buffer_dir(), ENOENT};
@@ -45,6 +44,11 @@ void LiveSource::close() {
 
 uint64_t LiveSource::consume(int cpu, int bytes, EventSink& sink) {
     ++pages_;
+    if (static_cast<size_t>(bytes) >= sizeof(uint64_t)) {
+        uint64_t page_ts;  // the page header's time stamp: no record in it is older (ring_page.h)
+        std::memcpy(&page_ts, page_.data(), sizeof page_ts);
+        newest_page_ts_ = std::max(newest_page_ts_, page_ts);
+    }
     if (recorder_) recorder_->submit(cpu, page_.data(), static_cast<size_t>(bytes));
     return decoder_->decode_page(page_.data(), static_cast<size_t>(bytes), cpu, sink);
 }
@@ -75,23 +79,33 @@ int LiveSource::consume_full_pages(int cpu, tracefs_cpu* t, int limit, EventSink
 uint64_t LiveSource::pump(EventSink& sink) {
     uint64_t n = 0;
     const auto now = std::chrono::steady_clock::now();
+    // Every record stamped at or before the newest page read before this
+    // call was written before it began; if this call reads every CPU to
+    // the end, all of them have now been delivered.
+    const uint64_t written_before = newest_page_ts_;
+    // The partial pages are taken on all CPUs in the same call, so that
+    // one call now and then reads every CPU to the end.
+    const bool take_partial = now - last_partial_ >= kPartialPageEvery;
+    if (take_partial) last_partial_ = now;
+    bool every_cpu_read_out = take_partial;
     for (size_t c = 0; c < cpus_.size(); ++c) {
         auto& [cpu, t] = cpus_[c];
         // A bounded number of pages per CPU per call keeps CPUs served fairly.
         constexpr int kPagesPerCall = 64;
         const int full = consume_full_pages(cpu, t, kPagesPerCall, sink, n);
+        if (full == kPagesPerCall) every_cpu_read_out = false;
         // The page a writer is still filling, now and then: a fork or exec
         // in it is attributed while /proc still shows the task (a syscalls
         // run reads an exec'd program's ABI there). Only once the full pages
         // are read (the splice pipe is empty), and not on every call: a
         // partial read copies the records out one by one, and read every
         // few milliseconds it cost more than trace-cmd spends on the run.
-        if (full < kPagesPerCall && now - last_partial_[c] >= kPartialPageEvery) {
-            last_partial_[c] = now;
+        if (take_partial && full < kPagesPerCall) {
             const int got = hap_tracefs_cpu_read(t, page_.data(), true);
             if (got > 0) n += consume(cpu, got, sink);
         }
     }
+    if (every_cpu_read_out) sink.on_decoded_through(written_before);
     return n;
 }
 
@@ -106,6 +120,7 @@ uint64_t LiveSource::drain(EventSink& sink) {
             n += consume(cpu, got, sink);
         }
     }
+    sink.on_decoded_through(UINT64_MAX);
     return n;
 }
 

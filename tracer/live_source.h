@@ -52,22 +52,24 @@ private:
     // added to `events`); returns the pages read: fewer than `limit` means
     // none is left waiting.
     int consume_full_pages(int cpu, tracefs_cpu* t, int limit, EventSink& sink, uint64_t& events);
-    // How often pump() also takes the page a writer is still filling: on
-    // every call (the collector sleeps 10 ms between calls that find nothing).
-    // At 20 ms, lab.syscall_abi failed once in three CI runs: the records of
-    // a task that lived a few ms, spread over two CPUs, were decoded out of
-    // order and its ia32 calls stored as unknown:NR.
-    static constexpr std::chrono::milliseconds kPartialPageEvery{0};
+    // How often pump() also takes the page a writer is still filling: a
+    // partial read copies records out one by one, and on every call (the
+    // collector pumps every 10 ms) it cost more CPU than trace-cmd spends on
+    // the run. A call that takes it on every CPU tells the sink what has all
+    // been delivered (EventSink::on_decoded_through), so records that need
+    // time order across CPUs wait at most about this long.
+    static constexpr std::chrono::milliseconds kPartialPageEvery{20};
 
     TraceSession& session_;
     PageRecorder* recorder_ = nullptr;
     tep_handle* tep_ = nullptr;
     std::unique_ptr<EventDecoder> decoder_;
     std::vector<std::pair<int, tracefs_cpu*>> cpus_;
-    std::vector<std::chrono::steady_clock::time_point> last_partial_;  // per cpus_ entry
+    std::chrono::steady_clock::time_point last_partial_;
     bool splice_works_ = true;
     std::vector<char> page_;
     uint64_t pages_ = 0;
+    uint64_t newest_page_ts_ = 0;  // the latest page header time stamp read
     mutable std::optional<Kallsyms> kallsyms_;
 };
 

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <map>
 
 #include "capture_files.h"
 #include "files.h"
@@ -155,14 +154,13 @@ void ReplaySource::seed_abis(TaskAbis& abis) const {
     if (it == meta_.end()) return;
     for (const auto& t : it->value("seeded", nlohmann::json::array()))
         abis.seed(t.value("tid", 0), parse_syscall_abi(t.value("abi", "")).value_or(SyscallAbi::Unknown));
-    std::map<std::pair<pid_t, uint64_t>, SyscallAbi> execs;
+    // Every exec the live run decoded is known before the first page: a
+    // task's records on one CPU are counted under the program it ran then,
+    // even when its exec's CPU is read later (or by another reader). An
+    // exec record the meta does not list has an Unknown program (no reader).
     for (const auto& e : it->value("execs", nlohmann::json::array()))
-        execs[{e.value("tid", 0), e.value("ts", uint64_t{0})}] =
-            parse_syscall_abi(e.value("abi", "")).value_or(SyscallAbi::Unknown);
-    abis.set_exec_reader([execs = std::move(execs)](pid_t tid, uint64_t ts, std::string_view, std::string_view) {
-        auto e = execs.find({tid, ts});
-        return e != execs.end() ? e->second : SyscallAbi::Unknown;
-    });
+        abis.known_exec(e.value("tid", 0), e.value("ts", uint64_t{0}),
+                        parse_syscall_abi(e.value("abi", "")).value_or(SyscallAbi::Unknown));
 }
 
 EntryPathIndex ReplaySource::entry_path_index() const {

@@ -126,14 +126,35 @@ void RunAggregate::ensure_cpu(int cpu) {
 void RunAggregate::flush_pending(size_t cpu) {
     Pending& p = pending_[cpu];
     if (!p.active) return;
-    add_syscall(p.tid, p.nr, p.epoch, SyscallAbi::Unknown);  // named from the task's program
+    count_by_program(p.tid, p.nr, p.ts);
     p.active = false;
 }
 
+void RunAggregate::count_by_program(pid_t tid, int64_t nr, uint64_t ts) {
+    if (!settle_in_time_order_) return add_syscall(tid, nr, syscall_epoch(tid, ts), SyscallAbi::Unknown);
+    if (unsettled_.size() >= kMaxUnsettled) settle_through(UINT64_MAX);
+    unsettled_.push_back(Unsettled{tid, nr, ts});
+}
+
+void RunAggregate::on_decoded_through(uint64_t ts) {
+    settle_in_time_order_ = true;
+    settle_through(ts);
+}
+
+void RunAggregate::settle_through(uint64_t ts) {
+    size_t kept = 0;
+    for (const Unsettled& u : unsettled_) {
+        if (u.ts <= ts)
+            add_syscall(u.tid, u.nr, syscall_epoch(u.tid, u.ts), SyscallAbi::Unknown);
+        else
+            unsettled_[kept++] = u;
+    }
+    unsettled_.resize(kept);
+}
+
 void RunAggregate::on_syscall(const TraceEvent& ev) {
-    const unsigned epoch = syscall_epoch(ev.pid, ev.ts);
     if (entry_.empty()) {
-        add_syscall(ev.pid, ev.a, epoch, SyscallAbi::Unknown);
+        count_by_program(ev.pid, ev.a, ev.ts);
         return;
     }
     ensure_cpu(ev.cpu);
@@ -142,11 +163,11 @@ void RunAggregate::on_syscall(const TraceEvent& ev) {
     Hint& h = hint_[cpu];
     if (h.active && h.tid == ev.pid) {
         h.active = false;
-        add_syscall(ev.pid, ev.a, epoch, h.abi);
+        add_syscall(ev.pid, ev.a, 0, h.abi);  // the entry path said: no epoch needed
         return;
     }
     h.active = false;
-    pending_[cpu] = Pending{true, 0, ev.pid, epoch, ev.a};
+    pending_[cpu] = Pending{true, 0, ev.pid, ev.ts, ev.a};
 }
 
 void RunAggregate::on_function(int cpu_id, pid_t pid, uint64_t addr) {
@@ -156,7 +177,7 @@ void RunAggregate::on_function(int cpu_id, pid_t pid, uint64_t addr) {
     if (waiting) {
         Pending& p = pending_[cpu];
         if (f && !f->before_sys_enter) {
-            add_syscall(p.tid, p.nr, p.epoch, f->abi);
+            add_syscall(p.tid, p.nr, 0, f->abi);
             p.active = false;
             return;
         }
@@ -192,7 +213,8 @@ SyscallAbiSources RunAggregate::abi_sources() const {
         abi_of_key(pid_t(uint32_t(hi >> 16)), int64_t(lo), int64_t(hi & 0xffff), &s, n);
     });
     for (const auto& p : pending_)
-        if (p.active) abi_of_key(p.tid, p.nr, int64_t(p.epoch) << 2, &s, 1);
+        if (p.active) abi_of_key(p.tid, p.nr, int64_t(abis_->epoch_of(p.tid, p.ts)) << 2, &s, 1);
+    for (const auto& u : unsettled_) abi_of_key(u.tid, u.nr, int64_t(abis_->epoch_of(u.tid, u.ts)) << 2, &s, 1);
     return s;
 }
 
@@ -233,11 +255,15 @@ std::vector<Hit> RunAggregate::hits(const std::function<std::string(uint64_t)>& 
         }
         folded[{k.kind, tasks_.role_of(k.tid), name}] += n;
     });
-    // Syscalls still waiting for their dispatch record when the capture ended.
+    // Syscalls still waiting for their dispatch record, or still held for
+    // their task's program, when the capture ended.
+    auto fold_held = [&](pid_t tid, int64_t nr, uint64_t ts) {
+        const int64_t sub = int64_t(abis_->epoch_of(tid, ts)) << 2;
+        folded[{SymbolKind::Syscall, tasks_.role_of(tid), syscall_name(abi_of_key(tid, nr, sub, nullptr, 0), nr)}] += 1;
+    };
     for (const auto& p : pending_)
-        if (p.active)
-            folded[{SymbolKind::Syscall, tasks_.role_of(p.tid),
-                    syscall_name(abi_of_key(p.tid, p.nr, int64_t(p.epoch) << 2, nullptr, 0), p.nr)}] += 1;
+        if (p.active) fold_held(p.tid, p.nr, p.ts);
+    for (const auto& u : unsettled_) fold_held(u.tid, u.nr, u.ts);
     std::vector<Hit> out;
     out.reserve(folded.size());
     for (auto& [k, n] : folded) out.push_back(Hit{std::get<0>(k), std::get<1>(k), std::get<2>(k), n});

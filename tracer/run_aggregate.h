@@ -65,6 +65,12 @@ public:
     void on_counted(EventKind, uint64_t records) override { totals_.events += records; }
     bool takes_function_runs() const override { return true; }
     void on_function_run(EventKind kind, int cpu, const FunctionRecord* records, size_t n) override;
+    // From the first call on, a syscall named from its task's program is
+    // counted only once every record up to its time is decoded (until then
+    // it is held, tid, number and time, at most kMaxUnsettled of them): its
+    // task's execs up to then are all known, so it is counted under the
+    // program it ran, whichever CPU each record was on (TaskAbis).
+    void on_decoded_through(uint64_t ts) override;
 
     // The programs tasks run (seed, exec reader) name syscalls where no
     // function record of the entry path said which ABI they entered through.
@@ -98,6 +104,10 @@ private:
     }
     SyscallAbi abi_of_key(pid_t tid, int64_t nr, int64_t sub, SyscallAbiSources* sources, uint64_t n) const;
     void on_syscall(const TraceEvent& ev);
+    // A syscall whose entry path said nothing: named from the program its
+    // task ran at `ts` (held until that is settled, on_decoded_through).
+    void count_by_program(pid_t tid, int64_t nr, uint64_t ts);
+    void settle_through(uint64_t ts);
     // A function record inside the window: counted unless in interrupt context.
     void count_function(int cpu, pid_t pid, unsigned flags, uint64_t addr);
     // One outside it: only what it says about a syscall's ABI is kept.
@@ -133,9 +143,18 @@ private:
         bool active = false;
         uint8_t waited = 0;
         pid_t tid = 0;
-        unsigned epoch = 0;
+        uint64_t ts = 0;
         int64_t nr = 0;
     };
+    struct Unsettled {
+        pid_t tid;
+        int64_t nr;
+        uint64_t ts;
+    };
+    // Held syscalls beyond which all are counted at once (about 6 MiB): a
+    // reader that falls far behind bounds its memory, and TaskAbis's time
+    // spans still mark what that may mix.
+    static constexpr size_t kMaxUnsettled = size_t{1} << 18;
     struct Hint {
         bool active = false;
         SyscallAbi abi = SyscallAbi::Unknown;
@@ -151,6 +170,8 @@ private:
     EntryPathIndex entry_;
     std::vector<Pending> pending_;  // per CPU
     std::vector<Hint> hint_;        // per CPU
+    bool settle_in_time_order_ = false;
+    std::vector<Unsettled> unsettled_;
     FlatCounter counts_;
     CaptureTotals totals_;
 };

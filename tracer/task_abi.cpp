@@ -18,22 +18,39 @@ void TaskAbis::on_fork(pid_t parent, pid_t child, uint64_t ts) {
     c.fork_ts = ts;
 }
 
-void TaskAbis::on_exec(pid_t tid, uint64_t ts, std::string_view filename, std::string_view comm) {
-    SyscallAbi abi = reader_ ? reader_(tid, ts, filename, comm) : SyscallAbi::Unknown;
+void TaskAbis::known_exec(pid_t tid, uint64_t ts, SyscallAbi abi) {
     Task& t = task(tid);
+    if (add_epoch(t, ts, abi)) t.epochs.back().known = true;
+}
+
+void TaskAbis::on_exec(pid_t tid, uint64_t ts, std::string_view filename, std::string_view comm) {
+    Task& t = task(tid);
+    for (const Epoch& e : t.epochs)
+        if (e.known && e.exec_ts == ts) {
+            execs_seen_.push_back(ExecSeen{tid, ts, e.abi});
+            return;
+        }
+    SyscallAbi abi = reader_ ? reader_(tid, ts, filename, comm) : SyscallAbi::Unknown;
     if (abi == SyscallAbi::Unknown) abi = t.expected;
     t.expected = SyscallAbi::Unknown;  // the first exec only
     execs_seen_.push_back(ExecSeen{tid, ts, abi});
+    add_epoch(t, ts, abi);
+}
+
+bool TaskAbis::add_epoch(Task& t, uint64_t ts, SyscallAbi abi) {
     if (t.epochs.size() >= kMaxEpochs) {
-        Epoch& last = t.epochs.back();
-        if (last.abi != abi) last.overflow = true;
-        return;
+        // Folded into the epoch its records will be counted under.
+        Epoch& before = t.epochs[epoch_at(t, ts)];
+        if (before.abi != abi) before.overflow = true;
+        return false;
     }
     Epoch e;
     e.origin = Origin::Exec;
     e.abi = abi;
     e.exec_ts = ts;
+    if (ts < t.epochs.back().exec_ts) t.in_time_order = false;
     t.epochs.push_back(e);
+    return true;
 }
 
 SyscallAbi TaskAbis::own_abi(pid_t tid, unsigned epoch, int depth) const {
@@ -49,10 +66,23 @@ SyscallAbi TaskAbis::own_abi(pid_t tid, unsigned epoch, int depth) const {
     // have been decoded after the fork record.
     auto p = tasks_.find(t.parent);
     if (p == tasks_.end()) return SyscallAbi::Unknown;
-    unsigned pe = 0;
-    for (unsigned k = 1; k < p->second.epochs.size(); ++k)
-        if (p->second.epochs[k].exec_ts <= t.fork_ts) pe = k;
-    return own_abi(t.parent, pe, depth + 1);
+    return own_abi(t.parent, epoch_at(p->second, t.fork_ts), depth + 1);
+}
+
+unsigned TaskAbis::epoch_at(const Task& t, uint64_t ts) {
+    unsigned best = 0;
+    for (unsigned k = 1; k < t.epochs.size(); ++k)
+        if (t.epochs[k].exec_ts <= ts && t.epochs[k].exec_ts >= t.epochs[best].exec_ts) best = k;
+    return best;
+}
+
+std::optional<unsigned> TaskAbis::next_epoch(const Task& t, unsigned k) {
+    std::optional<unsigned> next;
+    for (unsigned j = 1; j < t.epochs.size(); ++j)
+        if (j != k && t.epochs[j].exec_ts > t.epochs[k].exec_ts &&
+            (!next || t.epochs[j].exec_ts < t.epochs[*next].exec_ts))
+            next = j;
+    return next;
 }
 
 SyscallAbi TaskAbis::abi_of(pid_t tid, unsigned epoch) const {
@@ -63,11 +93,11 @@ SyscallAbi TaskAbis::abi_of(pid_t tid, unsigned epoch) const {
     if (epoch >= ep.size()) return SyscallAbi::Unknown;
     const Epoch& e = ep[epoch];
     if (e.min_ts > e.max_ts) return abi;  // no syscall counted under it
-    // Records of the program before this exec, decoded after it.
-    if (epoch > 0 && e.min_ts < e.exec_ts && own_abi(tid, epoch - 1, 0) != abi) return SyscallAbi::Unknown;
-    // Records of the next program, decoded before its exec.
-    if (epoch + 1 < ep.size() && e.max_ts > ep[epoch + 1].exec_ts && own_abi(tid, epoch + 1, 0) != abi)
-        return SyscallAbi::Unknown;
+    // Records of the next program, counted before its exec record was
+    // decoded. (Records before this exec are never counted under it: the
+    // epoch is chosen by time.)
+    const auto next = next_epoch(it->second, epoch);
+    if (next && e.max_ts > ep[*next].exec_ts && own_abi(tid, *next, 0) != abi) return SyscallAbi::Unknown;
     return abi;
 }
 

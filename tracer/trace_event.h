@@ -57,6 +57,12 @@ public:
     virtual void on_event(const TraceEvent& ev) = 0;
     // The kernel dropped records before this point on `cpu` (a gap, not a count).
     virtual void on_gap(int /*cpu*/) {}
+    // Every record with a time stamp at or before `ts` (the ring buffer's
+    // clock, ns) on every CPU has now been delivered: records reach a sink
+    // per CPU, so a source that can say this lets it order what needs time
+    // order across CPUs (a live source, after reading every CPU to the end;
+    // UINT64_MAX once drained).
+    virtual void on_decoded_through(uint64_t /*ts*/) {}
     // A sink that has no use for records of a kind says so; the decoder then
     // hands it only how many there were, once per page, not each record
     // (half of a function_graph trace is funcgraph_exit).

@@ -136,6 +136,91 @@ TEST_CASE("records decoded before their task's exec record are unknown only when
     CHECK(s.at("write") == 1);
 }
 
+TEST_CASE("records of the program before an exec, decoded after its record, are counted under that program", "[abi][aggregate]") {
+    // exec moves a task to another CPU (sched_exec): its exec and the new
+    // program's calls on CPU 0 are read before the old program's on CPU 1.
+    TaskTable tasks;
+    tasks.seed(1, Role::Workload, "hapctl");
+    RunAggregate agg(tasks);
+    agg.abis().seed(1, SyscallAbi::X86_64);
+    agg.abis().set_exec_reader(by_comm);
+    SyntheticSource src({exec_ev(1, "probe32", 20, 0), sys(1, 20, 30, 0), sys(1, 1, 40, 0),  // CPU 0
+                         sys(1, 13, 5, 1), sys(1, 59, 10, 1)});                             // CPU 1
+    src.drain(agg);
+    const auto s = syscalls(agg);
+    CHECK(s.at("rt_sigaction") == 1);
+    CHECK(s.at("execve") == 1);
+    CHECK(s.at("ia32:getpid") == 1);
+    CHECK(s.at("ia32:exit") == 1);
+    CHECK(agg.abi_sources().unknown == 0);
+}
+
+TEST_CASE("execs decoded out of time order: each record under the exec before it in time", "[abi][aggregate]") {
+    TaskTable tasks;
+    tasks.seed(1, Role::Workload, "sh");
+    RunAggregate agg(tasks);
+    agg.abis().seed(1, SyscallAbi::X86_64);
+    agg.abis().set_exec_reader(by_comm);
+    // sh execs ls at 10 and probe32 at 50; probe32's exec is decoded first.
+    SyntheticSource src({exec_ev(1, "probe32", 50, 0), sys(1, 20, 60, 0), exec_ev(1, "ls", 10, 1), sys(1, 0, 20, 1),
+                         sys(1, 1, 70, 1)});
+    src.drain(agg);
+    const auto s = syscalls(agg);
+    CHECK(s.at("read") == 1);  // ls, at 20
+    CHECK(s.at("ia32:getpid") == 1);
+    CHECK(s.at("ia32:exit") == 1);
+    CHECK(agg.abi_sources().unknown == 0);
+}
+
+TEST_CASE("a source that says what is all delivered lets the next program's records wait for their exec", "[abi][aggregate]") {
+    TaskTable tasks;
+    tasks.seed(1, Role::Workload, "hapctl");
+    RunAggregate agg(tasks);
+    agg.abis().seed(1, SyscallAbi::X86_64);
+    agg.abis().set_exec_reader(by_comm);
+    agg.on_decoded_through(0);
+    // One read: CPU 1 (the task moved there after its exec) before CPU 0.
+    SyntheticSource({sys(1, 20, 30, 1), sys(1, 122, 31, 1), sys(1, 13, 5, 0), exec_ev(1, "probe32", 20, 0)}).drain(agg);
+    agg.on_decoded_through(15);  // only what is older than the first read's newest page
+    CHECK(agg.abi_sources().unknown == 0);
+    SyntheticSource({sys(1, 1, 50, 1)}).drain(agg);
+    agg.on_decoded_through(UINT64_MAX);
+    const auto s = syscalls(agg);
+    CHECK(s.at("rt_sigaction") == 1);
+    CHECK(s.at("ia32:getpid") == 1);
+    CHECK(s.at("ia32:uname") == 1);
+    CHECK(s.at("ia32:exit") == 1);
+    CHECK(agg.abi_sources().unknown == 0);
+    CHECK(agg.abi_sources().program == 4);
+}
+
+TEST_CASE("syscalls still held when the capture ends are named, not lost", "[abi][aggregate]") {
+    TaskTable tasks;
+    tasks.seed(1, Role::Workload, "sh");
+    RunAggregate agg(tasks);
+    agg.abis().seed(1, SyscallAbi::X86_64);
+    agg.on_decoded_through(0);
+    SyntheticSource({sys(1, 0, 10), sys(1, 0, 20)}).drain(agg);
+    CHECK(syscalls(agg).at("read") == 2);
+    CHECK(agg.abi_sources().program == 2);
+}
+
+TEST_CASE("a replay that knows its execs counts records decoded before an exec under it", "[abi][aggregate]") {
+    TaskTable tasks;
+    tasks.seed(1, Role::Workload, "hapctl");
+    RunAggregate agg(tasks);
+    agg.abis().seed(1, SyscallAbi::X86_64);
+    agg.abis().known_exec(1, 20, SyscallAbi::Ia32);  // capture meta "syscall_abis"
+    SyntheticSource src({sys(1, 20, 30, 1), sys(1, 13, 5, 0), exec_ev(1, "whatever", 20, 0), sys(1, 1, 40, 1)});
+    src.drain(agg);
+    const auto s = syscalls(agg);
+    CHECK(s.at("ia32:getpid") == 1);
+    CHECK(s.at("rt_sigaction") == 1);
+    CHECK(s.at("ia32:exit") == 1);
+    REQUIRE(agg.abis().execs_seen().size() == 1);  // the known exec's record, once
+    CHECK(agg.abis().execs_seen()[0].abi == SyscallAbi::Ia32);
+}
+
 TEST_CASE("a child inherits the program its parent ran when it forked, by time", "[abi][aggregate]") {
     TaskTable tasks;
     tasks.seed(1, Role::Workload, "sh");
