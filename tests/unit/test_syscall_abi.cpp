@@ -50,6 +50,17 @@ std::map<std::string, uint64_t> syscalls(const RunAggregate& agg) {
 SyscallAbi by_comm(pid_t, uint64_t, std::string_view, std::string_view comm) {
     return comm == "probe32" ? SyscallAbi::Ia32 : comm == "unreadable" ? SyscallAbi::Unknown : SyscallAbi::X86_64;
 }
+// One workload task, tid 1, seeded as a 64-bit program; its execs read by
+// comm (by_comm) unless `read_execs` is false.
+struct OneTask {
+    TaskTable tasks;
+    RunAggregate agg{tasks};
+    explicit OneTask(const char* comm, bool read_execs = true) {
+        tasks.seed(1, Role::Workload, comm);
+        agg.abis().seed(1, SyscallAbi::X86_64);
+        if (read_execs) agg.abis().set_exec_reader(by_comm);
+    }
+};
 }  // namespace
 
 TEST_CASE("int 0x80 from a 64-bit program is named from the ia32 table by its dispatch records", "[abi][aggregate]") {
@@ -98,11 +109,8 @@ TEST_CASE("a before-sys_enter entry function names the next syscall of its task 
 }
 
 TEST_CASE("in syscalls mode a task's program says its ABI, from its exec on", "[abi][aggregate]") {
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "sh");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
-    agg.abis().set_exec_reader(by_comm);
+    OneTask t("sh");
+    RunAggregate& agg = t.agg;
     SyntheticSource src({sys(1, 20, 10), exec_ev(1, "probe32", 20), sys(1, 20, 30), sys(1, 122, 31),
                          fork_ev(1, 2, 40), sys(2, 20, 50),  // the child runs the same program
                          exec_ev(2, "unreadable", 60), sys(2, 20, 70)});
@@ -139,11 +147,8 @@ TEST_CASE("records decoded before their task's exec record are unknown only when
 TEST_CASE("records of the program before an exec, decoded after its record, are counted under that program", "[abi][aggregate]") {
     // exec moves a task to another CPU (sched_exec): its exec and the new
     // program's calls on CPU 0 are read before the old program's on CPU 1.
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "hapctl");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
-    agg.abis().set_exec_reader(by_comm);
+    OneTask t("hapctl");
+    RunAggregate& agg = t.agg;
     SyntheticSource src({exec_ev(1, "probe32", 20, 0), sys(1, 20, 30, 0), sys(1, 1, 40, 0),  // CPU 0
                          sys(1, 13, 5, 1), sys(1, 59, 10, 1)});                             // CPU 1
     src.drain(agg);
@@ -156,11 +161,8 @@ TEST_CASE("records of the program before an exec, decoded after its record, are 
 }
 
 TEST_CASE("execs decoded out of time order: each record under the exec before it in time", "[abi][aggregate]") {
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "sh");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
-    agg.abis().set_exec_reader(by_comm);
+    OneTask t("sh");
+    RunAggregate& agg = t.agg;
     // sh execs ls at 10 and probe32 at 50; probe32's exec is decoded first.
     SyntheticSource src({exec_ev(1, "probe32", 50, 0), sys(1, 20, 60, 0), exec_ev(1, "ls", 10, 1), sys(1, 0, 20, 1),
                          sys(1, 1, 70, 1)});
@@ -173,11 +175,8 @@ TEST_CASE("execs decoded out of time order: each record under the exec before it
 }
 
 TEST_CASE("a source that says what is all delivered lets the next program's records wait for their exec", "[abi][aggregate]") {
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "hapctl");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
-    agg.abis().set_exec_reader(by_comm);
+    OneTask t("hapctl");
+    RunAggregate& agg = t.agg;
     agg.on_decoded_through(0);
     // One read: CPU 1 (the task moved there after its exec) before CPU 0.
     SyntheticSource({sys(1, 20, 30, 1), sys(1, 122, 31, 1), sys(1, 13, 5, 0), exec_ev(1, "probe32", 20, 0)}).drain(agg);
@@ -195,10 +194,8 @@ TEST_CASE("a source that says what is all delivered lets the next program's reco
 }
 
 TEST_CASE("syscalls still held when the capture ends are named, not lost", "[abi][aggregate]") {
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "sh");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
+    OneTask t("sh", false);
+    RunAggregate& agg = t.agg;
     agg.on_decoded_through(0);
     SyntheticSource({sys(1, 0, 10), sys(1, 0, 20)}).drain(agg);
     CHECK(syscalls(agg).at("read") == 2);
@@ -206,10 +203,8 @@ TEST_CASE("syscalls still held when the capture ends are named, not lost", "[abi
 }
 
 TEST_CASE("a replay that knows its execs counts records decoded before an exec under it", "[abi][aggregate]") {
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "hapctl");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
+    OneTask t("hapctl", false);
+    RunAggregate& agg = t.agg;
     agg.abis().known_exec(1, 20, SyscallAbi::Ia32);  // capture meta "syscall_abis"
     SyntheticSource src({sys(1, 20, 30, 1), sys(1, 13, 5, 0), exec_ev(1, "whatever", 20, 0), sys(1, 1, 40, 1)});
     src.drain(agg);
@@ -222,11 +217,8 @@ TEST_CASE("a replay that knows its execs counts records decoded before an exec u
 }
 
 TEST_CASE("a child inherits the program its parent ran when it forked, by time", "[abi][aggregate]") {
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "sh");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
-    agg.abis().set_exec_reader(by_comm);
+    OneTask t("sh");
+    RunAggregate& agg = t.agg;
     // The parent exec'd probe32 at 10 and forked at 20, but the fork record
     // (and the child's syscall) is decoded before the exec record.
     SyntheticSource src({fork_ev(1, 2, 20), sys(2, 20, 25), exec_ev(1, "probe32", 10)});
@@ -235,10 +227,8 @@ TEST_CASE("a child inherits the program its parent ran when it forked, by time",
 }
 
 TEST_CASE("the x32 bit names an x32 syscall whatever the program", "[abi][aggregate]") {
-    TaskTable tasks;
-    tasks.seed(1, Role::Workload, "w");
-    RunAggregate agg(tasks);
-    agg.abis().seed(1, SyscallAbi::X86_64);
+    OneTask t("w", false);
+    RunAggregate& agg = t.agg;
     SyntheticSource src({sys(1, kX32SyscallBit + 39), sys(1, 39)});
     src.drain(agg);
     const auto s = syscalls(agg);
