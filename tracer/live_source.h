@@ -45,20 +45,24 @@ public:
 
 private:
     explicit LiveSource(TraceSession& s) : session_(s) {}
-    uint64_t consume(int cpu, int bytes, EventSink& sink);
+    // Decodes the page in page_ from cpus_[c] (and hands it to the recorder).
+    uint64_t consume(size_t c, int bytes, EventSink& sink);
     // One full page of a CPU into page_ (splice; plain read where splice fails).
     int read_full_page(tracefs_cpu* t);
-    // Full pages of a CPU, up to `limit`, decoded into `sink` (their events
-    // added to `events`); returns the pages read: fewer than `limit` means
-    // none is left waiting.
-    int consume_full_pages(int cpu, tracefs_cpu* t, int limit, EventSink& sink, uint64_t& events);
+    // Full pages of cpus_[c], up to `limit`, decoded into `sink` (their
+    // events added to `events`); returns the pages read. `read_out`: the
+    // last read found no full page left (not an error, not the limit).
+    int consume_full_pages(size_t c, int limit, EventSink& sink, uint64_t& events, bool& read_out);
     // How often pump() also takes the page a writer is still filling: a
     // partial read copies records out one by one, and on every call (the
     // collector pumps every 10 ms) it cost more CPU than trace-cmd spends on
-    // the run. A call that takes it on every CPU tells the sink what has all
-    // been delivered (EventSink::on_decoded_through), so records that need
-    // time order across CPUs wait at most about this long.
+    // the run. Every call tells the sink what has all been delivered
+    // (EventSink::on_decoded_through): up to the call's start for a CPU read
+    // to the end (partial page included), up to its last page read for
+    // another, less kClockMargin. Records that need time order across CPUs
+    // (RunAggregate's held syscalls) so wait one to two of these periods.
     static constexpr std::chrono::milliseconds kPartialPageEvery{20};
+    static constexpr uint64_t kClockMargin = 1'000'000;  // ns
 
     TraceSession& session_;
     PageRecorder* recorder_ = nullptr;
@@ -69,7 +73,10 @@ private:
     bool splice_works_ = true;
     std::vector<char> page_;
     uint64_t pages_ = 0;
-    uint64_t newest_page_ts_ = 0;  // the latest page header time stamp read
+    uint64_t newest_page_ts_ = 0;       // the latest page header time stamp read
+    std::vector<uint64_t> last_page_ts_;  // per cpus_ entry: its last page's (0: none yet)
+    bool said_through_ = false;           // on_decoded_through called yet
+    uint64_t said_through_value_ = 0;
     mutable std::optional<Kallsyms> kallsyms_;
 };
 

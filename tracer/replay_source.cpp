@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <bit>
 
 #include "capture_files.h"
@@ -158,9 +159,19 @@ void ReplaySource::seed_abis(TaskAbis& abis) const {
     // task's records on one CPU are counted under the program it ran then,
     // even when its exec's CPU is read later (or by another reader). An
     // exec record the meta does not list has an Unknown program (no reader).
+    // In time order per task (the meta has them in decode order), so each
+    // task's epochs are too and its records take TaskAbis's fast path.
+    struct Exec {
+        pid_t tid;
+        uint64_t ts;
+        SyscallAbi abi;
+    };
+    std::vector<Exec> execs;
     for (const auto& e : it->value("execs", nlohmann::json::array()))
-        abis.known_exec(e.value("tid", 0), e.value("ts", uint64_t{0}),
-                        parse_syscall_abi(e.value("abi", "")).value_or(SyscallAbi::Unknown));
+        execs.push_back({e.value("tid", 0), e.value("ts", uint64_t{0}),
+                         parse_syscall_abi(e.value("abi", "")).value_or(SyscallAbi::Unknown)});
+    std::sort(execs.begin(), execs.end(), [](const Exec& a, const Exec& b) { return std::tie(a.tid, a.ts) < std::tie(b.tid, b.ts); });
+    for (const Exec& e : execs) abis.known_exec(e.tid, e.ts, e.abi);
 }
 
 EntryPathIndex ReplaySource::entry_path_index() const {

@@ -23,6 +23,8 @@ void RunAggregate::merge(RunAggregate& shard) {
             ensure_cpu(static_cast<int>(c));
             pending_[c] = shard.pending_[c];
         }
+    // (A shard holds syscalls only if its reader said what was delivered.)
+    unsettled_.insert(unsettled_.end(), shard.unsettled_.begin(), shard.unsettled_.end());
 }
 
 void RunAggregate::mark_guest(pid_t tid) {

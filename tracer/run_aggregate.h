@@ -98,7 +98,8 @@ private:
     }
 
     // Syscall keys: sub = epoch (TaskAbis) << 2 | the ABI the entry path
-    // showed (Unknown when none did).
+    // showed (Unknown when none did; when it showed one, the epoch is 0:
+    // not needed).
     void add_syscall(pid_t tid, int64_t nr, unsigned epoch, SyscallAbi seen) {
         add(SymbolKind::Syscall, tid, nr, int64_t(epoch) << 2 | int64_t(seen));
     }

@@ -19,17 +19,16 @@ void TaskAbis::on_fork(pid_t parent, pid_t child, uint64_t ts) {
 }
 
 void TaskAbis::known_exec(pid_t tid, uint64_t ts, SyscallAbi abi) {
-    Task& t = task(tid);
-    if (add_epoch(t, ts, abi)) t.epochs.back().known = true;
+    known_execs_[{tid, ts}] = abi;
+    add_epoch(task(tid), ts, abi);
 }
 
 void TaskAbis::on_exec(pid_t tid, uint64_t ts, std::string_view filename, std::string_view comm) {
+    if (auto k = known_execs_.find({tid, ts}); k != known_execs_.end()) {
+        execs_seen_.push_back(ExecSeen{tid, ts, k->second});
+        return;
+    }
     Task& t = task(tid);
-    for (const Epoch& e : t.epochs)
-        if (e.known && e.exec_ts == ts) {
-            execs_seen_.push_back(ExecSeen{tid, ts, e.abi});
-            return;
-        }
     SyscallAbi abi = reader_ ? reader_(tid, ts, filename, comm) : SyscallAbi::Unknown;
     if (abi == SyscallAbi::Unknown) abi = t.expected;
     t.expected = SyscallAbi::Unknown;  // the first exec only

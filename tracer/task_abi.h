@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -39,7 +40,8 @@ public:
     // Reads the ABI of the program `tid` just exec'd (live: exec_abi_from_proc);
     // none (a replay on another machine) leaves every exec Unknown.
     using ExecReader = std::function<SyscallAbi(pid_t tid, uint64_t ts, std::string_view filename, std::string_view comm)>;
-    // Epochs per task beyond which execs share the last one (marked mixed).
+    // Epochs per task beyond which an exec shares the epoch in force at its
+    // time (marked mixed when the programs differ).
     static constexpr unsigned kMaxEpochs = 1u << 13;
 
     void set_exec_reader(ExecReader r) { reader_ = std::move(r); }
@@ -95,7 +97,6 @@ private:
         bool overflow = false;  // later execs folded in (kMaxEpochs)
         uint64_t exec_ts = 0;
         uint64_t min_ts = UINT64_MAX, max_ts = 0;  // of the syscalls counted under it
-        bool known = false;                         // from known_exec: its record adds nothing
     };
     struct Task {
         pid_t parent = 0;
@@ -116,8 +117,8 @@ private:
     // decoded, which need not be their time order.
     static unsigned epoch_at(const Task& t, uint64_t ts);
     // A new epoch for an exec at `ts`; false when the task has kMaxEpochs
-    // and the exec is folded into the one before it (marked mixed if the
-    // programs differ).
+    // and the exec is folded into the epoch in force at `ts` (marked mixed
+    // if the programs differ).
     bool add_epoch(Task& t, uint64_t ts, SyscallAbi abi);
     // The epoch whose exec comes next in time after epoch `k`'s, or none.
     static std::optional<unsigned> next_epoch(const Task& t, unsigned k);
@@ -126,6 +127,7 @@ private:
     std::vector<ExecSeen> execs_seen_;
     std::vector<std::pair<pid_t, SyscallAbi>> seeds_;
     std::unordered_map<pid_t, Task> tasks_;
+    std::map<std::pair<pid_t, uint64_t>, SyscallAbi> known_execs_;  // known_exec's, by (tid, ts)
     pid_t cached_tid_ = 0;
     Task* cached_ = nullptr;
 };
