@@ -52,7 +52,6 @@ uint64_t LiveSource::consume(size_t c, int bytes, EventSink& sink) {
         // none of the CPU's records still unread (ring_page.h).
         uint64_t page_ts;
         std::memcpy(&page_ts, page_.data(), sizeof page_ts);
-        newest_page_ts_ = std::max(newest_page_ts_, page_ts);
         last_page_ts_[c] = page_ts;
     }
     const int cpu = cpus_[c].first;
@@ -99,7 +98,7 @@ uint64_t LiveSource::pump(EventSink& sink) {
     // Every record stamped at or before the newest page read before this
     // call was written before it began: a CPU read to the end in this call
     // has delivered all of its records up to then.
-    const uint64_t written_before = newest_page_ts_;
+    const uint64_t written_before = *std::max_element(last_page_ts_.begin(), last_page_ts_.end());
     // The partial pages are taken on all CPUs in the same call, so that
     // one call now and then reads every CPU to the end.
     const bool take_partial = now - last_partial_ >= kPartialPageEvery;
@@ -109,14 +108,14 @@ uint64_t LiveSource::pump(EventSink& sink) {
         // A bounded number of pages per CPU per call keeps CPUs served fairly.
         constexpr int kPagesPerCall = 64;
         bool read_out = false;
-        const int full = consume_full_pages(c, kPagesPerCall, sink, n, read_out);
+        consume_full_pages(c, kPagesPerCall, sink, n, read_out);
         // The page a writer is still filling, now and then: a fork or exec
         // in it is attributed while /proc still shows the task (a syscalls
         // run reads an exec'd program's ABI there). Only once the full pages
         // are read (the splice pipe is empty), and not on every call: a
         // partial read copies the records out one by one, and read every
         // few milliseconds it cost more than trace-cmd spends on the run.
-        if (take_partial && full < kPagesPerCall && read_out) {
+        if (take_partial && read_out) {
             errno = 0;
             const int got = hap_tracefs_cpu_read(cpus_[c].second, page_.data(), true);
             if (got > 0) n += consume(c, got, sink);
@@ -132,10 +131,9 @@ uint64_t LiveSource::pump(EventSink& sink) {
     // Less a margin for CPUs whose clocks disagree a little (the "local"
     // trace clock) and for a record stamped just before it is committed.
     const uint64_t through = delivered_through > kClockMargin ? delivered_through - kClockMargin : 0;
-    if (!said_through_ || through > said_through_value_) {
+    if (!said_through_ || through > *said_through_) {
         sink.on_decoded_through(through);
-        said_through_ = true;
-        said_through_value_ = through;
+        said_through_ = through;
     }
     return n;
 }

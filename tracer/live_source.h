@@ -73,10 +73,8 @@ private:
     bool splice_works_ = true;
     std::vector<char> page_;
     uint64_t pages_ = 0;
-    uint64_t newest_page_ts_ = 0;       // the latest page header time stamp read
-    std::vector<uint64_t> last_page_ts_;  // per cpus_ entry: its last page's (0: none yet)
-    bool said_through_ = false;           // on_decoded_through called yet
-    uint64_t said_through_value_ = 0;
+    std::vector<uint64_t> last_page_ts_;  // per cpus_ entry: its last page header's time stamp (0: none yet)
+    std::optional<uint64_t> said_through_;  // the last on_decoded_through time, once said
     mutable std::optional<Kallsyms> kallsyms_;
 };
 
