@@ -246,4 +246,10 @@ std::optional<std::string> find_program(const std::string& name) {
     return std::nullopt;
 }
 
+std::string describe_status(int status) {
+    if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+    return "status " + std::to_string(status);
+}
+
 }  // namespace hap

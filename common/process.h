@@ -78,4 +78,7 @@ void reset_signals_for_exec();
 bool process_alive(pid_t pid);
 std::optional<std::string> find_program(const std::string& name);  // PATH lookup
 
+// A wait() status in words: "exit 1", "killed by signal 9".
+std::string describe_status(int status);
+
 }  // namespace hap

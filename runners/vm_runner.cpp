@@ -23,12 +23,6 @@ std::atomic<int> g_seq{400};  // apart from the OCI (0), Kata (200) runners' nam
 // one fixed name never collides.
 constexpr const char* kTap = "haptap0";
 
-std::string describe_status(int status) {
-    if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-    return "status " + std::to_string(status);
-}
-
 }  // namespace
 
 std::string vm_state_root(const std::string& state_dir) { return state_dir + "/vm"; }
