@@ -17,7 +17,7 @@ namespace hap {
 //   "debian package NAME VERSION" when dpkg owns the file;
 //   "not from a package".
 // sha256 comes from sha256sum (coreutils); a file that cannot be read has
-// "error" instead of sha256 and size. Never throws.
+// "error": "cannot read PATH" instead of sha256 and size. Never throws.
 nlohmann::json binary_origin(const std::string& path, const std::string& installed_tsv = "/etc/hap/installed.tsv");
 
 // The origin column of `tsv` for `path`, "" when the file or line is absent.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "files.h"
+#include "nabla_runner.h"
 #include "oci_runner.h"
 #include "private_dockerd.h"
 #include "process.h"
@@ -124,6 +125,24 @@ std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
         for (pid_t p : processes_mentioning(vms + "/" + id)) kill_tree(p);
         (void)run_command({"rm", "-rf", "--one-file-system", vms + "/" + id});
         done.push_back("removed VM sandbox " + id + " left by a dead hapctl");
+    }
+
+    // Nabla sandboxes: runnc's state (its --root) and the tender's ISO live
+    // in the sandbox directory, so runnc can be asked to delete the
+    // container and any tender left is found by its command line.
+    const std::string nablas = nabla_state_root(state_dir);
+    for (const auto& id : list_dir(nablas)) {
+        if (!owner_dead(owner_pid_of(id))) continue;
+        const std::string dir = nablas + "/" + id;
+        if (const std::string runnc = find_nabla_install().runnc; !runnc.empty() && path_exists(dir + "/root")) {
+            RunOptions o;
+            o.timeout = std::chrono::seconds(30);
+            (void)run_command({runnc, "--root", dir + "/root", "kill", id, "KILL"}, o);
+            (void)run_command({runnc, "--root", dir + "/root", "delete", "--force", id}, o);
+        }
+        for (pid_t p : processes_mentioning(dir)) kill_tree(p);
+        (void)run_command({"rm", "-rf", "--one-file-system", dir});
+        done.push_back("removed Nabla sandbox " + id + " left by a dead hapctl");
     }
 
     // Network namespaces hap<pid>c<n> / hap<pid>w<n> (a VM's tap goes with its namespace).

@@ -15,12 +15,12 @@ nlohmann::json make_oci_spec(const OciSpecParams& p) {
           {"user", {{"uid", 0}, {"gid", 0}}},
           {"args", p.args},
           {"env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"}},
-          {"cwd", "/"},
+          {"cwd", p.cwd},
           {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
           // runc spec's value: raising it above the caller's hard limit fails (EPERM).
           {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
           {"noNewPrivileges", true}}},
-        {"root", {{"path", p.rootfs}, {"readonly", true}}},
+        {"root", {{"path", p.rootfs}, {"readonly", p.readonly_root}}},
         {"hostname", p.hostname},
         {"mounts",
          {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
@@ -49,6 +49,7 @@ nlohmann::json make_oci_spec(const OciSpecParams& p) {
           {"readonlyPaths",
            {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}},
     };
+    for (const auto& e : p.extra_env) spec["process"]["env"].push_back(e);
     for (const auto& dir : p.scratch_dirs)
         spec["mounts"].push_back({{"destination", dir}, {"type", "tmpfs"}, {"source", "tmpfs"},
                                   {"options", {"nosuid", "nodev", "mode=755"}}});

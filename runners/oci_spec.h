@@ -15,6 +15,9 @@ namespace hap {
 struct OciSpecParams {
     Argv args;
     std::string rootfs;        // absolute; shared between runs, so read-only
+    bool readonly_root = true; // false only for a root the bundle owns (a copy)
+    std::string cwd = "/";
+    std::vector<std::string> extra_env;  // "K=V", after PATH and HOME
     std::string netns_path;    // "" = a new, empty network namespace
     std::string cgroups_path;  // e.g. /hap/<id>
     std::string hostname = "hap";

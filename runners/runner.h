@@ -39,6 +39,9 @@ struct RunnerOptions {
     std::string cache_dir = "/var/cache/hap";
     std::string docker_host;    // "" = a private dockerd started for the run
     VmOptions vm;
+    // Nabla's unikernel images, as --nabla-image gives them: "SPEC" for every
+    // workload or "WORKLOAD=SPEC" (runners/nabla_image.h).
+    std::vector<std::string> nabla_images;
 };
 
 class Runner {
