@@ -93,13 +93,15 @@ int cmd_compare(const std::vector<std::string>& args) {
         ("guest-kernel", po::value(&base.vm.kernel), "vm cells: the guest's vmlinuz-VERSION")
         ("guest-cpus", po::value(&base.vm.cpus)->default_value(1), "vm cells: vCPUs of the guest")
         ("guest-mem", po::value(&base.vm.mem_mb)->default_value(512), "vm cells: guest memory, MB")
-        ("guest-shared-fs", po::value(&base.vm.shared_fs), "vm/q35 cells: virtio-fs or virtio-9p");
+        ("guest-shared-fs", po::value(&base.vm.shared_fs), "vm/q35 cells: virtio-fs or virtio-9p")
+        ("nabla-image", po::value(&base.nabla_images)->composing(), kNablaImageHelp);
     po::variables_map vm;
     if (!parse_options("compare", "--runtimes a,b --workloads x,y [--reps N] [options]", desc, args, vm)) return 0;
     if (base.reps < 1 || base.reps > 1000) throw UserError("--reps must be between 1 and 1000", "", kExitUsage);
     base.duration = std::chrono::seconds(duration);
     base.untraced_baseline = !vm.count("no-untraced");
     base.ready_timeout = std::chrono::seconds(ready);
+    base.nabla_images = absolute_nabla_images(base.nabla_images);
     std::vector<std::string> runtimes, workloads;
     for (auto& r : split(runtimes_arg, ',')) if (!trim(r).empty()) runtimes.push_back(trim(r));
     for (auto& w : split(workloads_arg, ',')) if (!trim(w).empty()) workloads.push_back(trim(w));
@@ -116,7 +118,7 @@ int cmd_compare(const std::vector<std::string>& args) {
         for (const auto& text : runtimes) {
             const RuntimeCell rc = parse_runtime_cell(text, base.platform);
             auto workload = make_workload(w);
-            RunnerOptions ro{rc.runtime, rc.platform, base.state_dir, base.cache_dir, base.docker_host, base.vm};
+            RunnerOptions ro{rc.runtime, rc.platform, base.state_dir, base.cache_dir, base.docker_host, base.vm, base.nabla_images};
             auto runner = make_runner(ro, *workload);
             const std::string stored_runtime = runner->runtime(), stored_platform = runner->platform();
             runner.reset();

@@ -13,6 +13,7 @@
 #include "files.h"
 #include "host_facts.h"
 #include "kvm_guests.h"
+#include "nabla_runner.h"
 #include "vm_guest.h"
 #include "vm_runner.h"
 #include "oci_runner.h"
@@ -48,6 +49,39 @@ Check probe_kvm() {
 std::string version_of(const Argv& argv) {
     auto r = run_command(argv);
     return r && r->succeeded() ? first_line(r->out) : "";
+}
+
+// Nabla: what a runnc install provides, per platform, and the workloads it
+// can serve. Its parts are found where runnc's installer puts them.
+std::vector<Check> nabla_checks() {
+    const NablaInstall n = find_nabla_install();
+    std::vector<Check> out;
+    auto line = [&](const std::string& item, std::vector<std::string> missing, const std::string& ok) {
+        std::string what;
+        for (const auto& m : missing) what += (what.empty() ? "" : ", ") + m;
+        out.push_back({"runtime", item, missing.empty() ? "ok" : "missing",
+                       missing.empty() ? ok
+                                       : "needs " + what + " (looked in " + kNablaInstallDirs +
+                                             "); Nabla is not packaged for Debian: README.md, 'Nabla', says how to bring it in"});
+    };
+    std::vector<std::string> runnc, spt, hvt;
+    if (n.runnc.empty()) runnc.push_back("runnc");
+    if (!path_exists("/opt/runnc/bin/nabla-run")) runnc.push_back("/opt/runnc/bin/nabla-run (the tender runnc runs)");
+    if (n.tender_spt.empty()) spt.push_back("the spt tender (nabla-run or solo5-spt)");
+    if (n.tender_hvt.empty()) hvt.push_back("the hvt tender (solo5-hvt)");
+    for (auto* v : {&runnc, &spt, &hvt})
+        if (n.genisoimage.empty()) v->push_back("genisoimage (apt-get install genisoimage)");
+    line("nabla --platform runnc (and docker:runnc)", runnc, n.runnc);
+    line("nabla --platform spt", spt, n.tender_spt + " (a plain process: no KVM needed)");
+    const KvmVerdict kvm = kvm_guests_usable();
+    if (hvt.empty() && !kvm.usable)
+        out.push_back({"runtime", "nabla --platform hvt", "no", n.tender_hvt + " found, but KVM guests do not run here: " + kvm.why});
+    else line("nabla --platform hvt", hvt, n.tender_hvt);
+    out.push_back({"workload", "nabla images", "warn",
+                   "redis only (give it with --nabla-image): Node 4 and Python 3.5 for rumprun do not build from what "
+                   "these hosts reach (their sources are larger than a repository snapshot may be; node's gyp needs "
+                   "python2), and hap never runs another program in their place"});
+    return out;
 }
 
 // `--runtime vm`: the KVM probe decides; then QEMU, a guest kernel, and how
@@ -212,11 +246,11 @@ int cmd_doctor(const std::vector<std::string>& args) {
     else checks.push_back({"engine", "docker", "missing", "dockerd not installed: apt-get install docker.io"});
 
     for (const auto& [name, why] : std::vector<std::pair<std::string, std::string>>{
-             {"kata-runtime", "Kata Containers is not packaged for Debian 12; install it from the Kata releases"},
-             {"runnc", "Nabla (runnc + solo5) is not packaged for Debian 12 and its project is archived"}}) {
+             {"kata-runtime", "Kata Containers is not packaged for Debian 12; install it from the Kata releases"}}) {
         auto bin = find_program(name);
         checks.push_back({"runtime", name, bin ? "ok" : "missing", bin ? *bin : why});
     }
+    for (const auto& c : nabla_checks()) checks.push_back(c);
     for (const char* tool : {"redis-benchmark", "redis-cli", "wrk", "ip", "debootstrap"})
         checks.push_back({"tools", tool, find_program(tool) ? "ok" : "missing",
                           find_program(tool) ? "" : "run scripts/setup"});

@@ -103,6 +103,7 @@ int cmd_measure(const std::vector<std::string>& args) {
         ("guest-append", po::value(&req.vm.append), "vm: extra guest kernel parameters (stored with the run)")
         ("guest-shared-fs", po::value(&req.vm.shared_fs),
          "vm q35: how the root is shared, as Kata's shared_fs: virtio-fs (default where virtiofsd is installed) or virtio-9p")
+        ("nabla-image", po::value(&req.nabla_images)->composing(), kNablaImageHelp)
         ("no-daemon", "measure in-process even when hapd runs ($HAP_SOCKET, default /run/hap/hapd.sock)")
         ("no-wait", "through hapd: answer busy instead of queueing behind other sessions");
     po::variables_map vm;
@@ -110,6 +111,7 @@ int cmd_measure(const std::vector<std::string>& args) {
     req.duration = std::chrono::seconds(duration);
     req.untraced_baseline = !vm.count("no-untraced");
     req.ready_timeout = std::chrono::seconds(ready);
+    req.nabla_images = absolute_nabla_images(req.nabla_images);
     auto progress = [](const std::string& line) { std::cerr << "hapctl: " << line << "\n"; };
     // Through hapd when it runs (it owns tracefs), else the same engine here.
     std::optional<MeasureResult> via_hapd;

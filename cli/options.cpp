@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <climits>
 #include <cstdlib>
 #include <iostream>
 
@@ -35,6 +36,21 @@ std::string default_db_path() {
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+std::vector<std::string> absolute_nabla_images(const std::vector<std::string>& values) {
+    std::vector<std::string> out;
+    for (const auto& v : values) {
+        std::string prefix, spec = v;
+        if (auto eq = v.find('='); eq != std::string::npos && v.substr(0, eq).find('/') == std::string::npos) {
+            prefix = v.substr(0, eq + 1);
+            spec = v.substr(eq + 1);
+        }
+        char buf[PATH_MAX];
+        if (::realpath(spec.c_str(), buf)) spec = buf;
+        out.push_back(prefix + spec);
+    }
     return out;
 }
 

@@ -22,4 +22,13 @@ std::string default_db_path();  // $HAP_DB, else hap.db
 // and workloads accept, so help never falls behind them.
 std::string joined(const std::vector<std::string>& names);
 
+// --nabla-image's help, shared by measure and compare.
+inline constexpr const char* kNablaImageHelp =
+    "nabla, docker:runnc: the workload's unikernel image, [WORKLOAD=]SPEC (repeatable): a directory holding "
+    "/NAME.nabla and image-config.json, a NAME.nabla file, or (docker:runnc) an image in the engine";
+
+// The same values with every SPEC that names an existing path made absolute
+// (hapd runs elsewhere), WORKLOAD= prefixes kept; engine references unchanged.
+std::vector<std::string> absolute_nabla_images(const std::vector<std::string>& values);
+
 }  // namespace hap::cli

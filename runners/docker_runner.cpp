@@ -6,8 +6,11 @@
 #include <atomic>
 #include <iostream>
 
+#include "binary_origin.h"
 #include "files.h"
 #include "leftovers.h"
+#include "nabla_image.h"
+#include "nabla_runner.h"
 #include "procfs.h"
 #include "program_version.h"
 #include "sandbox_task_list.h"
@@ -55,10 +58,64 @@ DockerRunner::DockerRunner(const RunnerOptions& opts, const Workload& workload)
             throw UserError("cannot register runsc with the private dockerd: " + scripts_dir() +
                                 "/docker/runsc-netns-mask is missing",
                             "set HAP_SCRIPTS_DIR to hap's scripts/ directory");
+    } else if (is_nabla()) {
+        if (!platform_.empty())
+            throw UserError("--platform is not passed through Docker: runnc always runs the spt tender",
+                            "drop --platform, or use --runtime nabla --platform " + platform_, kExitUsage);
+        const NablaInstall nabla = find_nabla_install();
+        if (nabla.runnc.empty() || !path_exists("/opt/runnc/bin/nabla-run"))
+            throw UserError("Nabla (docker:runnc) cannot run here: " + nabla.describe() + " (runnc runs /opt/runnc/bin/nabla-run)",
+                            "build and install runnc (README.md, 'Nabla'); `hapctl doctor` checks it");
+        auto spec = nabla_image_spec(opts.nabla_images, workload.name());
+        if (!spec)
+            throw UserError("docker:runnc needs the " + workload.name() + " workload's Nabla image, and none was given",
+                            "pass --nabla-image DIR (an image root holding /NAME.nabla) or an image already in the engine");
+        nabla_spec_ = *spec;
+        if (host_.empty() && !PrivateDockerd::runnc_runtime_path())
+            throw UserError("cannot register runnc with the private dockerd: runnc not found", nabla.describe());
     } else if (!platform_.empty()) {
         throw UserError("--platform is not passed through Docker here", "use --runtime runsc --platform " + platform_,
                         kExitUsage);
     }
+}
+
+std::string DockerRunner::nabla_image_tag() {
+    const NablaImage img = resolve_nabla_image(nabla_spec_, true);
+    if (!img.docker_ref.empty()) {
+        docker_ok({"image", "inspect", "--format", "{{.Id}}", img.docker_ref}, "looking up Nabla image " + img.docker_ref,
+                  std::chrono::seconds(30), "load it into the engine (docker load), or give --nabla-image a directory");
+        return img.docker_ref;
+    }
+    // A directory: imported as one layer with its process, tagged by the
+    // content of that layer, so a changed unikernel is a new image.
+    const std::string tar = opts_.state_dir + "/nabla-image-" + std::to_string(::getpid()) + ".tar";
+    RunOptions o;
+    o.timeout = std::chrono::seconds(300);
+    auto t = run_command({"tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C", img.root,
+                          "-cf", tar, "."},
+                         o);
+    if (!t || !t->succeeded()) throw UserError("packing the Nabla image " + img.root + " failed: " + (t ? t->summary() : ""));
+    auto sum = run_command({"sha256sum", tar}, o);
+    const std::string key = sum && sum->succeeded() ? trim(sum->out).substr(0, 12) : "latest";
+    const std::string tag = "hap/nabla-" + workload_.name() + ":" + key;
+    auto have = run_command(docker({"image", "inspect", "--format", "{{.Id}}", tag}), o);
+    if (!have || !have->succeeded()) {
+        nlohmann::json entry = nlohmann::json::array({img.process.argv[0]});
+        nlohmann::json cmd(std::vector<std::string>(img.process.argv.begin() + 1, img.process.argv.end()));
+        Argv args = {"import", "--change", "ENTRYPOINT " + entry.dump(), "--change", "CMD " + cmd.dump(),
+                     "--change", "WORKDIR " + img.process.cwd};
+        for (const auto& e : img.process.env) args.insert(args.end(), {"--change", "ENV " + e.substr(0, e.find('=')) + "=" +
+                                                                                       (e.find('=') == std::string::npos ? "" : e.substr(e.find('=') + 1))});
+        args.insert(args.end(), {tar, tag});
+        try {
+            docker_ok(args, "docker import of the Nabla image " + img.root, std::chrono::seconds(300));
+        } catch (...) {
+            ::unlink(tar.c_str());
+            throw;
+        }
+    }
+    ::unlink(tar.c_str());
+    return tag;
 }
 
 DockerRunner::~DockerRunner() {
@@ -107,12 +164,14 @@ void DockerRunner::prepare() {
                 versions_[line.substr(0, tab) == "Engine" ? "docker" : line.substr(0, tab)] = line.substr(tab + 1);
     if (is_gvisor()) versions_["runsc"] = runsc_.version;
     image_tag_ = "hap/" + workload_.name() + ":" + img.key.substr(0, 12);
+    holder_image_ = image_tag_;
     RunOptions o;
     auto have = run_command(docker({"image", "inspect", "--format", "{{.Id}}", image_tag_}), o);
     if (!have || !have->succeeded()) {
         // The same root the OCI runner uses, so both see the same binaries.
         docker_ok({"import", img.tarball, image_tag_}, "docker import of " + img.tarball, std::chrono::seconds(600));
     }
+    if (is_nabla()) image_tag_ = nabla_image_tag();
 }
 
 void DockerRunner::launch() {
@@ -123,29 +182,35 @@ void DockerRunner::launch() {
     // --network none: this host's private engine has no bridge; hap adds a
     // veth from its own client namespace (see docker_runner.h).
     std::string network = "none";
-    if (is_gvisor()) {
+    if (needs_holder()) {
         holder_name_ = name_ + "-net";
         holder_ = true;
         docker_ok({"run", "--detach", "--name", holder_name_, "--label", owner, "--network", "none", "--read-only",
-                   image_tag_, "sleep", "infinity"},
+                   holder_image_, "sleep", "infinity"},
                   "docker run of the network holder container " + holder_name_);
         holder_id_ = docker_ok({"inspect", "--format", "{{.Id}}", holder_name_}, "docker inspect of " + holder_name_);
-        link_->create_into_process(container_pid(holder_name_));
+        link_->create_into_process(container_pid(holder_name_), is_nabla() ? SandboxEnd::like_docker_eth0() : SandboxEnd{});
         network = "container:" + holder_name_;
     }
-    Argv args = {"run", "--detach", "--name", name_, "--label", owner, "--network", network, "--read-only"};
-    for (const auto& d : workload_.scratch_dirs()) {
+    Argv args = {"run", "--detach", "--name", name_, "--label", owner, "--network", network};
+    // runnc copies its root into an ISO and writes /etc in it first; the
+    // unikernel sees no mounts: a read-only root and tmpfs mounts mean nothing there.
+    if (!is_nabla()) {
+        args.push_back("--read-only");
+        for (const auto& d : workload_.scratch_dirs()) {
+            args.push_back("--tmpfs");
+            args.push_back(d);
+        }
         args.push_back("--tmpfs");
-        args.push_back(d);
+        args.push_back("/run");
     }
-    args.push_back("--tmpfs");
-    args.push_back("/run");
     if (!engine_runtime_.empty()) {
         args.push_back("--runtime");
         args.push_back(engine_runtime_);
     }
     args.push_back(image_tag_);
-    for (const auto& a : workload_.command()) args.push_back(a);
+    if (!is_nabla())  // a Nabla image runs its own ENTRYPOINT and CMD
+        for (const auto& a : workload_.command()) args.push_back(a);
     std::string hint;
     if (!dockerd_ && is_gvisor())
         hint = "register runsc with your engine through hap's wrapper (gVisor issue #10704): dockerd --add-runtime runsc=" +
@@ -155,10 +220,8 @@ void DockerRunner::launch() {
               std::chrono::seconds(120), hint);
     id_ = docker_ok({"inspect", "--format", "{{.Id}}", name_}, "docker inspect of " + name_);
     init_pid_ = container_pid(name_);
-    if (!is_gvisor()) {
-        link_->create_into_process(init_pid_);
-        return;
-    }
+    if (!needs_holder()) link_->create_into_process(init_pid_);  // else the holder's namespace has the link
+    if (!is_gvisor()) return;
     // The engine chose runsc's flags (the sandbox's command line carries
     // those not left at their default): check it ran the platform recorded.
     const std::string ran = platform_flag(task_cmdline(init_pid_));
@@ -169,6 +232,10 @@ void DockerRunner::launch() {
 
 nlohmann::json DockerRunner::settings() const {
     nlohmann::json j = {{"versions", versions_}};
+    if (is_nabla()) {
+        j["image"] = nabla_spec_;
+        j["binaries"] = {binary_origin(find_nabla_install().runnc), binary_origin("/opt/runnc/bin/nabla-run")};
+    }
     if (is_gvisor()) {
         j["platform_default"] = runsc_.default_platform;
         j["runsc_binary"] = runsc_.binary;

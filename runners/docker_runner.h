@@ -9,6 +9,12 @@
 // docker:runsc a holder container (runc, `sleep infinity`) owns the namespace,
 // gets the veth first, and the gVisor container joins it (--network
 // container:HOLDER), the "pause container" of Kubernetes pods.
+//
+// `docker:runnc` is Nabla through Docker, as the Nabla project ran it
+// (`docker run --runtime=runnc`): the image is a Nabla image (nabla_image.h;
+// a directory is imported with its ENTRYPOINT/CMD), and runnc needs `eth0`
+// with an address and a default route in the namespace at create, so it
+// joins a holder's namespace as gVisor does, the veth named eth0 there.
 #pragma once
 
 #include <map>
@@ -30,7 +36,9 @@ public:
     std::string runtime() const override { return engine_runtime_.empty() ? "docker" : "docker:" + engine_runtime_; }
     std::string platform() const override { return platform_; }
     std::string network() const override {
-        return is_gvisor() ? "sandbox (gVisor netstack) via veth, netns of a holder container" : "none + veth (hap netns)";
+        if (is_gvisor()) return "sandbox (gVisor netstack) via veth, netns of a holder container";
+        if (is_nabla()) return "veth as eth0 in a holder container's netns, bridged by runnc to its tap";
+        return "none + veth (hap netns)";
     }
     std::string image() const override { return image_tag_; }
     // {"versions": {"docker", "containerd", "runc", "docker-init", "runsc"}}
@@ -49,6 +57,10 @@ public:
 
 private:
     bool is_gvisor() const { return engine_runtime_ == "runsc"; }
+    bool is_nabla() const { return engine_runtime_ == "runnc"; }
+    // The sandbox takes its interfaces from the namespace at create.
+    bool needs_holder() const { return is_gvisor() || is_nabla(); }
+    std::string nabla_image_tag();
     Argv docker(Argv args) const;
     std::string docker_ok(Argv args, const std::string& what, std::chrono::seconds timeout = std::chrono::seconds(120),
                           const std::string& hint = "") const;
@@ -60,6 +72,8 @@ private:
     std::string engine_runtime_, platform_, host_, image_tag_, name_, id_;
     std::string holder_name_, holder_id_;  // docker:runsc only
     RunscInfo runsc_;                      // docker:runsc only
+    std::string holder_image_;             // the workload's Debian root (holder's `sleep`)
+    std::string nabla_spec_;               // docker:runnc: the image as given
     std::map<std::string, std::string> versions_;
     std::unique_ptr<PrivateDockerd> dockerd_;
     std::unique_ptr<NetnsLink> link_;

@@ -9,6 +9,7 @@
 #include "files.h"
 #include "image_store.h"
 #include "interrupt.h"
+#include "nabla_runner.h"
 
 namespace hap {
 
@@ -26,6 +27,10 @@ void PrivateDockerd::start() {
     if (auto runsc = runsc_runtime_path()) {
         argv.push_back("--add-runtime");
         argv.push_back("runsc=" + *runsc);
+    }
+    if (auto runnc = runnc_runtime_path()) {
+        argv.push_back("--add-runtime");
+        argv.push_back("runnc=" + *runnc);
     }
     SpawnOptions so;
     so.stdout_path = so.stderr_path = log;
@@ -53,6 +58,12 @@ std::optional<std::string> PrivateDockerd::runsc_runtime_path() {
     const std::string wrapper = scripts_dir() + "/docker/runsc-netns-mask";
     if (::access(wrapper.c_str(), X_OK) != 0) return std::nullopt;
     return wrapper;
+}
+
+std::optional<std::string> PrivateDockerd::runnc_runtime_path() {
+    const std::string runnc = find_nabla_install().runnc;
+    if (runnc.empty()) return std::nullopt;
+    return runnc;
 }
 
 void PrivateDockerd::stop() noexcept {

@@ -26,6 +26,9 @@ public:
     // What is registered as runtime "runsc": hap's wrapper script; nullopt
     // without runsc or without the script (then "runsc" is not registered).
     static std::optional<std::string> runsc_runtime_path();
+    // What is registered as runtime "runnc" (Nabla): runnc where its
+    // installer put it; nullopt without one.
+    static std::optional<std::string> runnc_runtime_path();
 
     static std::string dir_prefix(const std::string& state_dir) { return state_dir + "/dockerd-"; }
 

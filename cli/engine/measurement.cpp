@@ -134,7 +134,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     if (req.duration.count() < 1) throw UserError("--duration must be at least 1 second", "", kExitUsage);
     if (!parse_modes(req.mode_spec)) throw UserError(parse_modes(req.mode_spec).error().message, "", kExitUsage);
     auto workload = make_workload(req.workload);
-    RunnerOptions ro{req.runtime, req.platform, req.state_dir, req.cache_dir, req.docker_host, req.vm};
+    RunnerOptions ro{req.runtime, req.platform, req.state_dir, req.cache_dir, req.docker_host, req.vm, req.nabla_images};
     auto runner = make_runner(ro, *workload);
     if (::geteuid() != 0)
         throw UserError("hapctl measure needs root: it configures tracefs and starts container runtimes",

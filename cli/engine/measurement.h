@@ -34,6 +34,7 @@ struct MeasureRequest {
     std::string state_dir = "/run/hap";
     std::string cache_dir = "/var/cache/hap";
     VmOptions vm;  // --runtime vm: guest kernel, vCPUs, memory, kernel parameters
+    std::vector<std::string> nabla_images;  // --nabla-image: SPEC or WORKLOAD=SPEC (runners/nabla_image.h)
 };
 
 struct RepResult {

@@ -199,6 +199,12 @@ void Daemon::handle_measure(int fd, LineReader& reader, const Peer& peer, Reques
             return;
         }
     }
+    // A Nabla image is read as root (packed, imported, run): only root names one.
+    if (!m.nabla_images.empty() && peer.uid != 0) {
+        write_line(fd, error_line("permission denied: only root may name a --nabla-image through hapd", "run hapctl as root, or with --no-daemon",
+                                  kExitFailure));
+        return;
+    }
     // SQLite can die of SIGBUS on a full filesystem (its shared-memory index is
     // mapped): refuse a store with no room left rather than lose the daemon.
     {

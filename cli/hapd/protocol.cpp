@@ -107,6 +107,16 @@ Expected<Request> parse_measure(Fields& f) {
     m.vm.mem_mb = static_cast<int>(n);
     TRY(read_string(f, "guest_append", m.vm.append, 1024, false, false));
     TRY(read_string(f, "guest_shared_fs", m.vm.shared_fs, 16, false, true));
+    if (const json* v = f.get("nabla_images")) {
+        if (!v->is_array() || v->size() > 16) return bad("field \"nabla_images\" must be an array of at most 16 strings");
+        for (const auto& e : *v) {
+            if (!e.is_string() || e.get_ref<const std::string&>().size() > 4096)
+                return bad("field \"nabla_images\" must hold strings of at most 4096 bytes");
+            for (unsigned char c : e.get_ref<const std::string&>())
+                if (c < 0x20 || c == 0x7f) return bad("field \"nabla_images\" holds a control character");
+            m.nabla_images.push_back(e.get<std::string>());
+        }
+    }
     TRY(read_bool(f, "untraced_baseline", m.untraced_baseline));
     TRY(read_bool(f, "wait", r.wait));
     return r;
@@ -208,6 +218,7 @@ std::string measure_request_line(const MeasureRequest& m, bool wait) {
     if (m.vm.mem_mb != VmOptions{}.mem_mb) j["guest_mem_mb"] = m.vm.mem_mb;
     if (!m.vm.append.empty()) j["guest_append"] = m.vm.append;
     if (!m.vm.shared_fs.empty()) j["guest_shared_fs"] = m.vm.shared_fs;
+    if (!m.nabla_images.empty()) j["nabla_images"] = m.nabla_images;
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
