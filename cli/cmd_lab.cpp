@@ -25,7 +25,7 @@ int cmd_lab(const std::vector<std::string>& args) {
                      "A runtime Debian does not ship (Nabla, Kata) is brought in as a root-shaped tree with\n"
                      "--install DIR (copied over the guest's root; each binary's origin is stored with the run):\n"
                      "  hapctl lab run --install /srv/nabla-prefix -- measure --runtime nabla --platform spt \\\n"
-                     "      --workload redis --nabla-image /opt/nabla/images/redis --mode function_graph\n\n"
+                     "      --workload redis --nabla-image /opt/nabla-images/redis --mode function_graph\n\n"
                      "Lab options (see `hapctl lab run --help`): --kernel VERSION|PATH.deb|DIR, --out DIR,\n"
                      "--mem MB, --cpus N, --timeout SECONDS, --install DIR, --env NAME=VALUE, --script FILE, --keep.\n";
         return args.empty() ? kExitUsage : kExitOk;
