@@ -1,10 +1,14 @@
 #include "kata_runner.h"
 
+#include <signal.h>
+
 #include <atomic>
+#include <fstream>
 
 #include "files.h"
 #include "process.h"
 #include "process_snapshot.h"
+#include "procfs.h"
 #include "vm_discovery.h"
 
 namespace hap {
@@ -18,16 +22,25 @@ std::string first_existing(const std::vector<std::string>& paths) {
 }
 
 const char* kInstallHint =
-    "Kata Containers is not packaged for Debian: install a release (kata-static-<version>-amd64.tar.xz from "
-    "github.com/kata-containers/kata-containers/releases, unpacked to /opt/kata) or kata-deploy, link "
-    "/opt/kata/bin/containerd-shim-kata-v2 into PATH, and run containerd; `hapctl doctor` checks it. "
-    "It also needs a /dev/kvm that runs guests (not this host's)";
+    "Kata Containers is not packaged for Debian: install a release (kata-static-<version>-amd64.tar.zst from 3.21 "
+    "on, .tar.xz before, from github.com/kata-containers/kata-containers/releases, unpacked to /, giving /opt/kata) "
+    "and run containerd; `hapctl doctor` checks it. It also needs a /dev/kvm that runs guests";
+
+// Threads of runtime-rs's built-in VMM (Dragonball) in the shim.
+bool dragonball_threads(const SnapProcess& p) {
+    for (const auto& t : p.threads)
+        if (t.comm.rfind("db_vcpu", 0) == 0 || t.comm == "vmm_master") return true;
+    return false;
+}
 }  // namespace
 
 KataInstall find_kata_install(const std::string& platform) {
     KataInstall k;
-    if (auto p = find_program("containerd-shim-kata-v2")) k.shim = *p;
-    else k.shim = first_existing({"/opt/kata/bin/containerd-shim-kata-v2", "/usr/local/bin/containerd-shim-kata-v2"});
+    // kata-static's Go shim first: /opt/kata/runtime-rs/bin holds the Rust one.
+    k.shim = first_existing({"/opt/kata/bin/containerd-shim-kata-v2"});
+    if (k.shim.empty())
+        if (auto p = find_program("containerd-shim-kata-v2")) k.shim = *p;
+    if (k.shim.empty()) k.shim = first_existing({"/usr/local/bin/containerd-shim-kata-v2"});
     const std::string leaf = platform == "firecracker" ? "configuration-fc.toml" : "configuration-qemu.toml";
     k.config = first_existing({"/etc/kata-containers/" + leaf, "/opt/kata/share/defaults/kata-containers/" + leaf,
                                "/usr/share/defaults/kata-containers/" + leaf});
@@ -37,6 +50,34 @@ KataInstall find_kata_install(const std::string& platform) {
     if (auto c = find_program("ctr")) k.ctr = *c;
     k.containerd = first_existing({"/run/containerd/containerd.sock"});
     return k;
+}
+
+std::string kata_shim_flavour(const std::string& shim_path) {
+    // The strings sit in .rodata, anywhere in a 40-60 MB binary: scan it all.
+    std::ifstream in(shim_path, std::ios::binary);
+    if (!in) return "";
+    static const std::string go = "containerd shim (Golang)", rust = "containerd shim (Rust)";
+    std::string buf(1 << 20, '\0'), carry;
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        const std::string chunk = carry + buf.substr(0, static_cast<size_t>(in.gcount()));
+        if (chunk.find(rust) != std::string::npos) return "rust";
+        if (chunk.find(go) != std::string::npos) return "go";
+        carry = chunk.size() > 64 ? chunk.substr(chunk.size() - 64) : chunk;
+    }
+    return "";
+}
+
+bool vmm_in_kata_shim(const ProcessSnapshot& s, const std::string& sandbox_id) {
+    for (const auto& p : s.processes)
+        if (!p.kernel_thread && program_name(p).rfind("containerd-shim-kata", 0) == 0 && dragonball_threads(p))
+            for (const auto& a : p.cmdline)
+                if (a == sandbox_id) return true;
+    return false;
+}
+
+std::string ctr_tmpfs_mount(const std::string& dst) {
+    return "type=tmpfs,src=tmpfs,dst=" + dst + ",options=rw:nosuid:nodev:mode=1777";
 }
 
 std::vector<SandboxTask> sandbox_view_tasks(const SandboxView& v) {
@@ -78,6 +119,10 @@ void KataRunner::prepare() {
         for (const auto& m : missing) what += (what.empty() ? "" : "; ") + m;
         throw UserError("Kata Containers (" + platform_ + ") cannot run here: missing " + what, kInstallHint);
     }
+    if (kata_shim_flavour(install_.shim) == "rust")
+        throw UserError("the Kata shim " + install_.shim + " is runtime-rs (Rust), which hap does not measure: with "
+                            "Dragonball its VMM runs inside the shim, so no host task is the VMM apart from the runtime",
+                        "use the Go runtime's shim (kata-static: /opt/kata/bin/containerd-shim-kata-v2)");
     if (platform_ == "firecracker") {
         const char* img = std::getenv("HAP_KATA_IMAGE");
         if (!img || !*img)
@@ -95,8 +140,13 @@ void KataRunner::launch() {
     id_ = "hap-" + std::to_string(::getpid()) + "-" + std::to_string(seq);
     link_ = std::make_unique<NetnsLink>(seq);
     link_->create_with_workload_ns();
-    Argv args = {"run", "--detach", "--runtime", "io.containerd.kata.v2", "--runtime-config-path", install_.config,
-                 "--with-ns", "network:" + link_->workload_ns_path()};
+    const std::string logs = opts_.state_dir + "/kata";
+    if (auto st = make_dirs(logs); !st) throw UserError(st.error().describe());
+    log_ = logs + "/" + id_ + ".log";
+    Argv args = {"run", "--detach", "--runtime", install_.shim, "--runtime-config-path", install_.config,
+                 "--with-ns", "network:" + link_->workload_ns_path(), "--log-uri", "file://" + log_, "--read-only"};
+    for (const auto& d : workload_.scratch_dirs()) args.insert(args.end(), {"--mount", ctr_tmpfs_mount(d)});
+    args.insert(args.end(), {"--mount", ctr_tmpfs_mount("/run")});
     if (platform_ == "firecracker") {
         args.insert(args.end(), {"--snapshotter", "devmapper", image_ref_, id_});
     } else {
@@ -119,7 +169,14 @@ std::vector<SandboxTask> KataRunner::tasks() {
     // the VMM named after the sandbox (QEMU -name sandbox-<id>, FC --id).
     auto snap = take_process_snapshot({}, "");
     auto vmm = vmm_of_sandbox(snap, id_);
-    if (!vmm) throw UserError("no VMM found for Kata sandbox " + id_, "is the shim running? (ps -ef | grep " + id_ + ")");
+    if (!vmm) {
+        if (vmm_in_kata_shim(snap, id_))
+            throw UserError("Kata sandbox " + id_ + " runs its VMM inside the shim (runtime-rs with Dragonball): "
+                            "hap cannot tell the VMM's work from the runtime's",
+                            "use the Go runtime's shim with QEMU or Firecracker");
+        throw UserError("no VMM found for Kata sandbox " + id_, "is the shim running? (ps -ef | grep " + id_ + ")");
+    }
+    vmm_pid_ = *vmm;
     return sandbox_view_tasks(discover_sandbox(snap, *vmm));
 }
 
@@ -131,7 +188,14 @@ void KataRunner::teardown() noexcept {
         (void)run_command(ctr({"task", "delete", "--force", id_}), o);
         (void)run_command(ctr({"container", "delete", id_}), o);
         created_ = false;
+        if (!log_.empty()) ::unlink(log_.c_str());
     }
+    // Firecracker under the jailer is reparented to init and, before Kata
+    // 3.31, outlives the delete: stop the VMM hap found, if it still runs
+    // this sandbox (its argv names the id; the pid was not reused).
+    if (vmm_pid_ > 0 && process_alive(vmm_pid_) && task_cmdline(vmm_pid_).find(id_) != std::string::npos)
+        ::kill(vmm_pid_, SIGKILL);
+    vmm_pid_ = 0;
     if (link_) link_->teardown();
 }
 
