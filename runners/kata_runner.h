@@ -58,6 +58,7 @@ public:
     ~KataRunner() override { teardown(); }
 
     std::string runtime() const override { return "kata"; }
+    bool runs_kvm_guest() const override { return true; }
     std::string platform() const override { return platform_; }
     std::string network() const override { return "veth (hap netns) via Kata tc-redirect"; }
     std::string image() const override { return image_ref_; }

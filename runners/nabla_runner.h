@@ -52,6 +52,7 @@ public:
     ~NablaRunner() override { teardown(); }
 
     std::string runtime() const override { return "nabla"; }
+    bool runs_kvm_guest() const override { return platform_ == "hvt"; }
     std::string platform() const override { return platform_; }
     std::string network() const override;
     std::string image() const override;

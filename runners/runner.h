@@ -69,6 +69,9 @@ public:
     // Settings that change the figure beyond runtime and platform (a VM's
     // machine, devices, vCPUs, memory, guest kernel), stored with each run.
     virtual nlohmann::json settings() const { return nlohmann::json::object(); }
+    // A KVM guest runs the workload (vm, kata, nabla/hvt): kvm_exit is
+    // captured to find its vCPUs, and a run in which none is found fails.
+    virtual bool runs_kvm_guest() const { return false; }
     // Stops and removes everything launch() made. Never throws; idempotent.
     virtual void teardown() noexcept = 0;
     // Stops what prepare() started for all repetitions (a private engine).

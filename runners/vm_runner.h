@@ -31,6 +31,7 @@ public:
     ~VmRunner() override { teardown(); }
 
     std::string runtime() const override { return "vm"; }
+    bool runs_kvm_guest() const override { return true; }
     std::string platform() const override { return shape_.machine; }
     std::string network() const override { return shape_.network(); }
     std::string image() const override { return rootfs_.dir.empty() ? "" : "rootfs:" + rootfs_.key.substr(0, 12); }

@@ -7,7 +7,8 @@
 namespace hap {
 
 RunAggregate::RunAggregate(RunAggregate& parent, std::mutex& shared)
-    : tasks_(parent.tasks_), window_(parent.window_), abis_(parent.abis_), shared_(&shared), entry_(parent.entry_) {}
+    : count_exit_reasons_(parent.count_exit_reasons_), tasks_(parent.tasks_), window_(parent.window_), abis_(parent.abis_),
+      shared_(&shared), entry_(parent.entry_) {}
 
 void RunAggregate::merge(RunAggregate& shard) {
     counts_.merge(shard.counts_);
@@ -72,7 +73,7 @@ void RunAggregate::on_event(const TraceEvent& ev) {
         case EventKind::ProcessExit: break;
         case EventKind::KvmExit:
             mark_guest(ev.pid);
-            add(SymbolKind::ExitReason, ev.pid, ev.a, ev.b);
+            if (count_exit_reasons_) add(SymbolKind::ExitReason, ev.pid, ev.a, ev.b);
             break;
         case EventKind::KvmHypercall: add(SymbolKind::Hypercall, ev.pid, ev.a); break;
         case EventKind::KvmPio: add(SymbolKind::Pio, ev.pid, ev.a, ev.b); break;

@@ -54,6 +54,11 @@ public:
     // the records are decoded in); vCPU marks are kept and handed over by
     // merge().
     RunAggregate(RunAggregate& parent, std::mutex& shared);
+    // kvm_exit records always mark their task as a vCPU (TaskTable::
+    // on_guest_exit); their exit reasons are counted (HAP_hc) only when this
+    // is on: off when kvm_exit was enabled just to find a VM's vCPUs, not
+    // because --mode kvm asked for hypercalls. Set before any record.
+    void count_exit_reasons(bool on) { count_exit_reasons_ = on; }
     // abis_ may point into this object: never copied or moved.
     RunAggregate(const RunAggregate&) = delete;
     RunAggregate& operator=(const RunAggregate&) = delete;
@@ -87,6 +92,7 @@ public:
     size_t distinct_keys() const { return counts_.size(); }
 
 private:
+    bool count_exit_reasons_ = true;
     // Key packing: hi = kind (8 bits) | tid (32) | sub (16), lo = id. `sub`
     // is a small qualifier (pio direction, mmio type, VMX/SVM); the kind
     // byte keeps hi from ever being all ones, FlatCounter's empty mark.

@@ -35,6 +35,7 @@ Expected<std::unique_ptr<TraceSession>> TraceSession::open(const SessionConfig& 
     std::unique_ptr<TraceSession> s(new TraceSession());
     s->tracing_dir_ = *dir;
     s->modes_ = cfg.modes;
+    s->guest_exits_ = cfg.guest_exits;
     clean_stale(s->tracing_dir_, cfg.state_dir);
     s->snapshot_ = std::make_unique<KnobSnapshot>(cfg.state_dir + "/knobs-" + std::to_string(::getpid()));
     if (auto st = s->configure(cfg); !st) {
@@ -104,6 +105,8 @@ Status TraceSession::configure(const SessionConfig& cfg) {
     if (modes_.count(CaptureMode::Kvm)) {
         for (const char* ev : {"kvm_exit", "kvm_hypercall", "kvm_pio", "kvm_mmio"})
             if (auto st = enable_event("kvm", ev); !st) return st;
+    } else if (guest_exits_) {
+        if (auto st = enable_event("kvm", "kvm_exit"); !st) return st;
     }
     for (auto m : {CaptureMode::Function, CaptureMode::FunctionGraph})
         if (modes_.count(m))
@@ -187,7 +190,7 @@ Status TraceSession::stop() {
 std::vector<std::string> TraceSession::event_systems() const {
     std::vector<std::string> s{"sched"};
     if (modes_.count(CaptureMode::Syscalls)) s.push_back("raw_syscalls");
-    if (modes_.count(CaptureMode::Kvm)) s.push_back("kvm");
+    if (modes_.count(CaptureMode::Kvm) || guest_exits_) s.push_back("kvm");
     if (traces_functions(modes_)) s.push_back("ftrace");
     return s;
 }

@@ -27,6 +27,9 @@ struct SessionConfig {
     // Clock of the ring-buffer timestamps; "" leaves the kernel's default
     // ("local": cheapest, but not comparable with any clock userspace reads).
     std::string trace_clock;
+    // kvm/kvm_exit even without CaptureMode::Kvm: the threads that enter a
+    // guest are the vCPUs, whatever they are named (a VM sandbox's runner asks).
+    bool guest_exits = false;
 };
 
 inline constexpr const char* kInstancePrefix = "hap_";
@@ -71,6 +74,7 @@ private:
     tracefs_instance* instance_ = nullptr;
     std::unique_ptr<KnobSnapshot> snapshot_;
     std::set<CaptureMode> modes_;
+    bool guest_exits_ = false;
     LossCounts baseline_, losses_;
     bool running_ = false;
 };

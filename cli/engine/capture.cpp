@@ -125,6 +125,7 @@ std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::
 CaptureResult capture_run(const CaptureRequest& req) {
     SessionConfig sc;
     sc.modes = req.modes;
+    sc.guest_exits = req.guest_exits;
     sc.buffer_kb_per_cpu = req.buffer_kb;
     sc.state_dir = req.state_dir;
     // A window compares record times with CLOCK_MONOTONIC read here; "local"
@@ -162,6 +163,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
     TaskTable table;
     for (const auto& t : req.tasks) seed(table, t);
     RunAggregate aggregate(table, req.window);
+    aggregate.count_exit_reasons(req.modes.count(CaptureMode::Kvm) > 0);
     seed_abis(aggregate.abis(), table);
     // Called on the collector's thread, the one that also updates `table`.
     aggregate.abis().set_exec_reader([&table](pid_t tid, uint64_t, std::string_view file, std::string_view comm) {

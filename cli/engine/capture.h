@@ -50,6 +50,9 @@ struct CaptureRequest {
     // execs), with that program: /proc may no longer show it when the exec
     // record is decoded (TaskAbis::expect_exec).
     std::vector<std::pair<pid_t, std::string>> first_exec;
+    // A VM sandbox: capture kvm_exit whatever the modes, so vCPU threads are
+    // known by entering the guest, not by their names (SessionConfig::guest_exits).
+    bool guest_exits = false;
 };
 
 struct CaptureResult {

@@ -206,6 +206,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
 
             CaptureRequest cr;
             cr.modes = wanted;
+            cr.guest_exits = runner->runs_kvm_guest();
             cr.tracing_dir = tracing_dir;
             cr.state_dir = req.state_dir;
             cr.buffer_kb = req.buffer_kb;
@@ -223,6 +224,16 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
                                   {"workload", workload->name()}};
             }
             CaptureResult captured = capture_run(cr);
+            if (cr.guest_exits) {
+                // Its vCPU work would otherwise be stored under vmm (or lost): fail, never store that.
+                bool vcpu = false;
+                for (const auto& t : captured.outcome.tasks) vcpu = vcpu || t.role == "vcpu";
+                if (!vcpu)
+                    throw UserError("no vCPU found in the " + runner->runtime() +
+                                        " sandbox: no traced thread entered the guest (kvm_exit) or is named as a vCPU",
+                                    "the VMM's vCPU threads were not among the tasks hap found (see `hapctl snapshot --match "
+                                    "qemu|firecracker|solo5`); the run is stored failed");
+            }
             const std::string cost = tracing_cost_line(captured);
             RunOutcome outcome = std::move(captured.outcome);
             outcome.load_seconds = load.seconds;

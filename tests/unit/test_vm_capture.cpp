@@ -77,3 +77,18 @@ TEST_CASE("a q35 guest's VM exits are decoded by name, in the vCPU thread", "[vm
     for (const auto& [role, names] : exits) CHECK(role == Role::Vcpu);
     CHECK(r->tasks.role_of(r->src->meta()["tasks"][0]["tid"].get<int>()) != Role::Unknown);
 }
+
+TEST_CASE("kvm_exit captured only to find vCPUs marks them without counting exit reasons", "[vm][capture]") {
+    // A VM sandbox measured without --mode kvm still has kvm_exit enabled
+    // (CaptureRequest::guest_exits): the vCPU is known by entering the guest.
+    auto r = test::open_replay<Replayed>(kCapture);
+    r->agg.count_exit_reasons(false);
+    r->src->drain(r->agg);
+    std::set<SymbolKind> kinds;
+    for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); })) kinds.insert(h.kind);
+    CHECK(kinds.count(SymbolKind::Function));
+    CHECK_FALSE(kinds.count(SymbolKind::ExitReason));
+    bool vcpu = false;
+    for (const auto& [tid, t] : r->tasks.tasks()) vcpu = vcpu || (t.entered_guest && r->tasks.role_of(tid) == Role::Vcpu);
+    CHECK(vcpu);
+}
