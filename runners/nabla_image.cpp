@@ -91,6 +91,20 @@ std::optional<std::string> nabla_image_spec(const std::vector<std::string>& valu
     return any;
 }
 
+namespace {
+// ROOT/image-config.json's process; nullopt when the image has no such file.
+// A file that cannot be read or parsed is a UserError naming it.
+std::optional<NablaProcess> read_image_config(const std::string& root) {
+    const std::string cfg = root + "/image-config.json";
+    if (!is_file(cfg)) return std::nullopt;
+    auto text = read_file(cfg);
+    if (!text) throw UserError(text.error().describe(), kImageHint);
+    auto p = parse_nabla_image_config(*text);
+    if (!p) throw UserError(cfg + ": " + p.error().message, kImageHint, kExitUsage);
+    return *p;
+}
+}  // namespace
+
 NablaImage resolve_nabla_image(const std::string& spec, bool engine) {
     NablaImage img;
     img.spec = spec;
@@ -98,14 +112,7 @@ NablaImage resolve_nabla_image(const std::string& spec, bool engine) {
         if (!ends_with(spec, ".nabla"))
             throw UserError("--nabla-image " + spec + " is not a Nabla unikernel (a .nabla file)", kImageHint, kExitUsage);
         img.root = dirname_of(spec);
-        const std::string cfg = img.root + "/image-config.json";
-        if (is_file(cfg)) {
-            auto text = read_file(cfg);
-            if (!text) throw UserError(text.error().describe(), kImageHint);
-            auto p = parse_nabla_image_config(*text);
-            if (!p) throw UserError(cfg + ": " + p.error().message, kImageHint, kExitUsage);
-            img.process = *p;
-        }
+        if (auto p = read_image_config(img.root)) img.process = *p;
         const std::string name = "/" + spec.substr(spec.rfind('/') == std::string::npos ? 0 : spec.rfind('/') + 1);
         if (img.process.argv.empty() || img.process.argv[0] != name) img.process = NablaProcess{{name}, {}, "/"};
         return img;
@@ -113,12 +120,7 @@ NablaImage resolve_nabla_image(const std::string& spec, bool engine) {
     if (is_dir(spec)) {
         img.root = spec;
         while (img.root.size() > 1 && img.root.back() == '/') img.root.pop_back();
-        const std::string cfg = img.root + "/image-config.json";
-        if (is_file(cfg)) {
-            auto text = read_file(cfg);
-            if (!text) throw UserError(text.error().describe(), kImageHint);
-            auto p = parse_nabla_image_config(*text);
-            if (!p) throw UserError(cfg + ": " + p.error().message, kImageHint, kExitUsage);
+        if (auto p = read_image_config(img.root)) {
             img.process = *p;
         } else {
             std::vector<std::string> found;

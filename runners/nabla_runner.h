@@ -14,8 +14,9 @@
 //     unikernel: a KVM guest, refused where the KVM probe says guests do not run.
 // Through Docker it is `--runtime docker:runnc` (docker_runner.h).
 // Roles (vm_discovery.h): the spt tender runs the unikernel as a seccomp'd
-// host process: workload. solo5-hvt is the VMM (its one thread also runs the
-// vCPU, which kvm_exit tells apart). runnc, while it runs: runtime.
+// host process: workload. solo5-hvt's one thread is the VMM and runs the
+// vCPU: kvm_exit (always captured for hvt) makes it vcpu. runnc, while it
+// runs: runtime.
 #pragma once
 
 #include <memory>

@@ -6,8 +6,9 @@
 // Roles (DESIGN.md "Attribution pitfalls"):
 //   vmm      the VMM process's threads that are not vCPUs or vhost workers
 //            (qemu-system-*, firecracker, cloud-hypervisor, and solo5-hvt,
-//            whose single thread both emulates and runs KVM_RUN: it is the
-//            VMM-equivalent, so its vCPU work is counted as vmm), and the
+//            whose single thread both emulates and runs KVM_RUN: vmm here,
+//            and vcpu once the capture sees it enter the guest, as it always
+//            does: kvm_exit is captured for every VM sandbox), and the
 //            kvm-pit/<vmm pid> kernel thread (KVM's in-kernel PIT for that VM;
 //            it stays in the root cgroup, so it is found by name + owner pid),
 //            and kvm-nx-lpage-recovery-<vmm pid> (a kernel thread before 6.13,

@@ -34,6 +34,18 @@ void check_nothing_left() {
     for (pid_t p : hap::descendants(::getpid())) FAIL("child process left running: " << p << " " << hap::task_cmdline(p));
 }
 
+hap::MeasureRequest short_redis_request(const std::string& runtime, const std::string& platform, const std::string& db) {
+    hap::MeasureRequest req;
+    req.runtime = runtime;
+    req.platform = platform;
+    req.workload = "redis";
+    req.mode_spec = "syscalls";
+    req.reps = 1;
+    req.duration = std::chrono::seconds(2);
+    req.db_path = db;
+    return req;
+}
+
 void skip(const std::string& why) {
     g_skip_reason = why;
     throw Skipped{};

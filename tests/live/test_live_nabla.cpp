@@ -41,14 +41,7 @@ std::string nabla_image_or_skip(bool need_runnc) {
 
 MeasureRequest request(const std::string& runtime, const std::string& platform, const std::string& image,
                        const std::string& db) {
-    MeasureRequest req;
-    req.runtime = runtime;
-    req.platform = platform;
-    req.workload = "redis";
-    req.mode_spec = "syscalls";
-    req.reps = 1;
-    req.duration = std::chrono::seconds(2);
-    req.db_path = db;
+    MeasureRequest req = live::short_redis_request(runtime, platform, db);
     req.nabla_images = {image};
     return req;
 }

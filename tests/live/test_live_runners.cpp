@@ -21,15 +21,7 @@ namespace {
 MeasureResult measure(const std::string& runtime, const std::string& db, const std::string& platform = "") {
     for (const char* tool : {"redis-benchmark", "debootstrap", "ip"})
         if (!find_program(tool)) live::skip(std::string(tool) + " is not installed (scripts/setup)");
-    MeasureRequest req;
-    req.runtime = runtime;
-    req.platform = platform;
-    req.workload = "redis";
-    req.mode_spec = "syscalls";
-    req.reps = 1;
-    req.duration = std::chrono::seconds(2);
-    req.db_path = db;
-    return run_measurement(req, [](const std::string& line) { std::printf("  %s\n", line.c_str()); });
+    return run_measurement(live::short_redis_request(runtime, platform, db), [](const std::string& line) { std::printf("  %s\n", line.c_str()); });
 }
 
 void check_complete(const MeasureResult& r, const std::string& db) {
