@@ -281,3 +281,29 @@ TEST_CASE("vm discovery: Kata 3.x cloud-hypervisor (vcpuN threads, api socket un
     CHECK(v.find(824)->role == "vmm");
     CHECK(v.find(800)->role == "runtime");
 }
+
+// A real Kata (1.12.1, built by hand, shim v2 under containerd 1.6.20) in the
+// lab guest on Debian 6.1: redis sandbox "kredis1", recorded with `hapctl
+// snapshot --pid <shim> --pid <qemu>` (tests/fixtures/README.md).
+TEST_CASE("vm discovery: a real Kata 1.12 sandbox (QEMU daemonized, threads unnamed)", "[vm_discovery][kata]") {
+    auto s = load("lab-6.1-kata-1.12-redis.json");
+    auto vmm = vmm_of_sandbox(s, "kredis1");
+    REQUIRE(vmm == std::optional<pid_t>(983));
+    const auto* qemu = s.find(983);
+    REQUIRE(qemu);
+    CHECK(qemu->ppid == 1);  // -daemonize: not the shim's child
+    SandboxView v = discover_sandbox(s, 983);
+    // The shim is found by the sandbox id on its argv (-id kredis1), not by parentage.
+    CHECK(v.shim_pid == 967);
+    CHECK(v.find(967)->role == "runtime");
+    CHECK(v.tids_with_role("runtime").size() == 10);
+    CHECK(v.find(986)->role == "backend");  // vhost-983, a kernel thread on 6.1
+    CHECK(v.find(989)->role == "vmm");      // kvm-pit/983
+    // Every QEMU thread is "qemu-system-x86" (no debug-threads), and the one
+    // vCPU was running when the tree was taken, not blocked in KVM_RUN: by
+    // names and /proc alone it is a vmm thread. This is why hap captures
+    // kvm_exit for every VM sandbox (TaskTable::on_guest_exit makes it vcpu).
+    CHECK(v.tids_with_role("vcpu").empty());
+    CHECK(v.find(988)->role == "vmm");
+    for (const auto& t : qemu->threads) CHECK(t.comm == "qemu-system-x86");
+}
