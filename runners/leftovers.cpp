@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "files.h"
+#include "kata_runner.h"
 #include "nabla_runner.h"
 #include "oci_runner.h"
 #include "private_dockerd.h"
@@ -143,6 +144,29 @@ std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
         for (pid_t p : processes_mentioning(dir)) kill_tree(p);
         (void)run_command({"rm", "-rf", "--one-file-system", dir});
         done.push_back("removed Nabla sandbox " + id + " left by a dead hapctl");
+    }
+
+    // Kata sandboxes: containers hap-<pid>-<n> in containerd's "hap"
+    // namespace. Deleting them stops the shim and its VMM; a VMM that
+    // outlived the delete (Firecracker under the jailer) names the id.
+    if (const KataInstall k = find_kata_install("qemu"); !k.ctr.empty() && !k.containerd.empty()) {
+        RunOptions o;
+        o.timeout = std::chrono::seconds(60);
+        const Argv ctr = {k.ctr, "--address", k.containerd, "--namespace", "hap"};
+        auto with = [&](Argv tail) {
+            Argv a = ctr;
+            a.insert(a.end(), tail.begin(), tail.end());
+            return a;
+        };
+        auto list = run_command(with({"containers", "list", "--quiet"}), o);
+        for (const auto& id : list && list->succeeded() ? split(trim(list->out), '\n') : std::vector<std::string>{}) {
+            if (id.rfind("hap-", 0) != 0 || !owner_dead(owner_pid_of(id))) continue;
+            (void)run_command(with({"task", "kill", "--signal", "SIGKILL", id}), o);
+            (void)run_command(with({"task", "delete", "--force", id}), o);
+            (void)run_command(with({"container", "delete", id}), o);
+            for (pid_t p : processes_mentioning(id)) kill_tree(p);
+            done.push_back("removed Kata sandbox " + id + " left by a dead hapctl");
+        }
     }
 
     // Network namespaces hap<pid>c<n> / hap<pid>w<n> (a VM's tap goes with its namespace).
