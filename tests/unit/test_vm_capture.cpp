@@ -92,3 +92,24 @@ TEST_CASE("kvm_exit captured only to find vCPUs marks them without counting exit
     for (const auto& [tid, t] : r->tasks.tasks()) vcpu = vcpu || (t.entered_guest && r->tasks.role_of(tid) == Role::Vcpu);
     CHECK(vcpu);
 }
+
+// A real Kata 1.12.1 redis sandbox in the lab (nested KVM, Debian 6.1),
+// `measure --runtime kata --mode syscalls --duration 2 --record`: kvm_exit
+// came along because it is a VM sandbox (tests/fixtures/README.md).
+TEST_CASE("a real Kata sandbox: its unnamed vCPU thread is found by kvm_exit, exit reasons not counted", "[vm][capture][kata]") {
+    const std::string dir = std::string(HAP_UNPACKED_FIXTURES) + "/kata-1.12-redis-6.1";
+    auto r = test::open_replay<Replayed>(dir);
+    // Discovery saw the vCPU (tid 290) blocked in KVM_RUN; had it been running,
+    // it would have been seeded vmm (trees/lab-6.1-kata-1.12-redis.json): seed it so.
+    r->tasks.seed(290, Role::Vmm, "qemu-system-x86");
+    r->agg.count_exit_reasons(false);  // --mode syscalls: as capture_run sets it
+    r->src->drain(r->agg);
+    CHECK(r->tasks.role_of(290) == Role::Vcpu);
+    for (pid_t vmm_thread : {285, 286, 289}) CHECK(r->tasks.role_of(vmm_thread) == Role::Vmm);
+    std::map<SymbolKind, std::set<Role>> roles;
+    for (const auto& h : r->agg.hits([&](uint64_t a) { return r->src->function_name(a); })) roles[h.kind].insert(h.role);
+    CHECK_FALSE(roles.count(SymbolKind::ExitReason));
+    CHECK(roles[SymbolKind::Syscall].count(Role::Runtime));  // the shim
+    CHECK(roles[SymbolKind::Syscall].count(Role::Vmm));      // QEMU
+    CHECK(r->src->meta()["losses"]["dropped"] == 0);
+}
