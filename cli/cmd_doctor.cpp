@@ -66,7 +66,7 @@ std::vector<Check> nabla_checks() {
     };
     std::vector<std::string> runnc, spt, hvt;
     if (n.runnc.empty()) runnc.push_back("runnc");
-    if (!path_exists("/opt/runnc/bin/nabla-run")) runnc.push_back("/opt/runnc/bin/nabla-run (the tender runnc runs)");
+    if (!path_exists(kRunncTender)) runnc.push_back(std::string(kRunncTender) + " (the tender runnc runs)");
     if (n.tender_spt.empty()) spt.push_back("the spt tender (nabla-run or solo5-spt)");
     if (n.tender_hvt.empty()) hvt.push_back("the hvt tender (solo5-hvt)");
     for (auto* v : {&runnc, &spt, &hvt})

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "nabla_image.h"
+
 #include "error.h"
 
 namespace hap::cli {
@@ -42,14 +44,10 @@ std::string joined(const std::vector<std::string>& names) {
 std::vector<std::string> absolute_nabla_images(const std::vector<std::string>& values) {
     std::vector<std::string> out;
     for (const auto& v : values) {
-        std::string prefix, spec = v;
-        if (auto eq = v.find('='); eq != std::string::npos && v.substr(0, eq).find('/') == std::string::npos) {
-            prefix = v.substr(0, eq + 1);
-            spec = v.substr(eq + 1);
-        }
+        auto [workload, spec] = split_nabla_image_value(v);
         char buf[PATH_MAX];
         if (::realpath(spec.c_str(), buf)) spec = buf;
-        out.push_back(prefix + spec);
+        out.push_back(workload.empty() ? spec : workload + "=" + spec);
     }
     return out;
 }

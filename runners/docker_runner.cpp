@@ -63,8 +63,8 @@ DockerRunner::DockerRunner(const RunnerOptions& opts, const Workload& workload)
             throw UserError("--platform is not passed through Docker: runnc always runs the spt tender",
                             "drop --platform, or use --runtime nabla --platform " + platform_, kExitUsage);
         const NablaInstall nabla = find_nabla_install();
-        if (nabla.runnc.empty() || !path_exists("/opt/runnc/bin/nabla-run"))
-            throw UserError("Nabla (docker:runnc) cannot run here: " + nabla.describe() + " (runnc runs /opt/runnc/bin/nabla-run)",
+        if (nabla.runnc.empty() || !path_exists(kRunncTender))
+            throw UserError("Nabla (docker:runnc) cannot run here: " + nabla.describe() + " (runnc runs " + kRunncTender + ")",
                             "build and install runnc (README.md, 'Nabla'); `hapctl doctor` checks it");
         auto spec = nabla_image_spec(opts.nabla_images, workload.name());
         if (!spec)
@@ -104,8 +104,8 @@ std::string DockerRunner::nabla_image_tag() {
         nlohmann::json cmd(std::vector<std::string>(img.process.argv.begin() + 1, img.process.argv.end()));
         Argv args = {"import", "--change", "ENTRYPOINT " + entry.dump(), "--change", "CMD " + cmd.dump(),
                      "--change", "WORKDIR " + img.process.cwd};
-        for (const auto& e : img.process.env) args.insert(args.end(), {"--change", "ENV " + e.substr(0, e.find('=')) + "=" +
-                                                                                       (e.find('=') == std::string::npos ? "" : e.substr(e.find('=') + 1))});
+        for (const auto& e : img.process.env)  // "K=V"; a bare "K" is set empty
+            args.insert(args.end(), {"--change", "ENV " + (e.find('=') == std::string::npos ? e + "=" : e)});
         args.insert(args.end(), {tar, tag});
         try {
             docker_ok(args, "docker import of the Nabla image " + img.root, std::chrono::seconds(300));
@@ -234,7 +234,7 @@ nlohmann::json DockerRunner::settings() const {
     nlohmann::json j = {{"versions", versions_}};
     if (is_nabla()) {
         j["image"] = nabla_spec_;
-        j["binaries"] = {binary_origin(find_nabla_install().runnc), binary_origin("/opt/runnc/bin/nabla-run")};
+        j["binaries"] = {binary_origin(find_nabla_install().runnc), binary_origin(kRunncTender)};
     }
     if (is_gvisor()) {
         j["platform_default"] = runsc_.default_platform;

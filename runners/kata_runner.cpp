@@ -99,11 +99,21 @@ KataRunner::KataRunner(const RunnerOptions& opts, const Workload& workload)
                         kExitUsage);
 }
 
-Argv KataRunner::ctr(Argv args) const {
-    Argv argv = {install_.ctr, "--address", install_.containerd, "--namespace", "hap"};
+Argv kata_ctr(const KataInstall& k, Argv args) {
+    Argv argv = {k.ctr, "--address", k.containerd, "--namespace", "hap"};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
 }
+
+void delete_kata_container(const KataInstall& k, const std::string& id) noexcept {
+    RunOptions o;
+    o.timeout = std::chrono::seconds(60);
+    (void)run_command(kata_ctr(k, {"task", "kill", "--signal", "SIGKILL", id}), o);
+    (void)run_command(kata_ctr(k, {"task", "delete", "--force", id}), o);
+    (void)run_command(kata_ctr(k, {"container", "delete", id}), o);
+}
+
+Argv KataRunner::ctr(Argv args) const { return kata_ctr(install_, std::move(args)); }
 
 void KataRunner::prepare() {
     install_ = find_kata_install(platform_);
@@ -182,11 +192,7 @@ std::vector<SandboxTask> KataRunner::tasks() {
 
 void KataRunner::teardown() noexcept {
     if (created_) {
-        RunOptions o;
-        o.timeout = std::chrono::seconds(60);
-        (void)run_command(ctr({"task", "kill", "--signal", "SIGKILL", id_}), o);
-        (void)run_command(ctr({"task", "delete", "--force", id_}), o);
-        (void)run_command(ctr({"container", "delete", id_}), o);
+        delete_kata_container(install_, id_);
         created_ = false;
         if (!log_.empty()) ::unlink(log_.c_str());
     }

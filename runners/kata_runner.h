@@ -49,6 +49,12 @@ std::string kata_shim_flavour(const std::string& shim_path);
 struct ProcessSnapshot;
 bool vmm_in_kata_shim(const ProcessSnapshot& s, const std::string& sandbox_id);
 
+// `ctr` against the install's containerd, in hap's namespace "hap", then `args`.
+Argv kata_ctr(const KataInstall& k, Argv args);
+// Kills and deletes the container `id` (task, then container: its shim and
+// VMM go with them). For teardown and a dead hapctl's leftovers; never throws.
+void delete_kata_container(const KataInstall& k, const std::string& id) noexcept;
+
 // ctr's --mount for a tmpfs at `dst` (ctr's syntax: options joined by ':').
 std::string ctr_tmpfs_mount(const std::string& dst);
 

@@ -134,15 +134,7 @@ std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
     const std::string nablas = nabla_state_root(state_dir);
     for (const auto& id : list_dir(nablas)) {
         if (!owner_dead(owner_pid_of(id))) continue;
-        const std::string dir = nablas + "/" + id;
-        if (const std::string runnc = find_nabla_install().runnc; !runnc.empty() && path_exists(dir + "/root")) {
-            RunOptions o;
-            o.timeout = std::chrono::seconds(30);
-            (void)run_command({runnc, "--root", dir + "/root", "kill", id, "KILL"}, o);
-            (void)run_command({runnc, "--root", dir + "/root", "delete", "--force", id}, o);
-        }
-        for (pid_t p : processes_mentioning(dir)) kill_tree(p);
-        (void)run_command({"rm", "-rf", "--one-file-system", dir});
+        remove_nabla_sandbox(nablas + "/" + id, id);
         done.push_back("removed Nabla sandbox " + id + " left by a dead hapctl");
     }
 
@@ -152,19 +144,11 @@ std::vector<std::string> clean_runner_leftovers(const std::string& state_dir) {
     if (const KataInstall k = find_kata_install("qemu"); !k.ctr.empty() && !k.containerd.empty()) {
         RunOptions o;
         o.timeout = std::chrono::seconds(60);
-        const Argv ctr = {k.ctr, "--address", k.containerd, "--namespace", "hap"};
-        auto with = [&](Argv tail) {
-            Argv a = ctr;
-            a.insert(a.end(), tail.begin(), tail.end());
-            return a;
-        };
-        auto list = run_command(with({"containers", "list", "--quiet"}), o);
+        auto list = run_command(kata_ctr(k, {"containers", "list", "--quiet"}), o);
         for (const auto& id : list && list->succeeded() ? split(trim(list->out), '\n') : std::vector<std::string>{}) {
             if (id.rfind("hap-", 0) != 0 || !owner_dead(owner_pid_of(id))) continue;
-            (void)run_command(with({"task", "kill", "--signal", "SIGKILL", id}), o);
-            (void)run_command(with({"task", "delete", "--force", id}), o);
-            (void)run_command(with({"container", "delete", id}), o);
-            for (pid_t p : processes_mentioning(id)) kill_tree(p);
+            delete_kata_container(k, id);
+            (void)kill_processes_mentioning(id);  // a VMM that outlived the delete
             done.push_back("removed Kata sandbox " + id + " left by a dead hapctl");
         }
     }

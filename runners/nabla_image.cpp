@@ -77,15 +77,21 @@ Expected<NablaProcess> parse_nabla_image_config(const std::string& text) {
     return p;
 }
 
+std::pair<std::string, std::string> split_nabla_image_value(const std::string& value) {
+    const auto eq = value.find('=');
+    if (eq != std::string::npos && value.substr(0, eq).find('/') == std::string::npos)
+        return {value.substr(0, eq), value.substr(eq + 1)};
+    return {"", value};
+}
+
 std::optional<std::string> nabla_image_spec(const std::vector<std::string>& values, const std::string& workload) {
     std::optional<std::string> any;
     for (const auto& v : values) {
-        auto eq = v.find('=');
-        // "redis=/srv/img": a workload name has no '/' (a path with '=' has one before it).
-        if (eq != std::string::npos && v.substr(0, eq).find('/') == std::string::npos) {
-            if (v.substr(0, eq) == workload) return v.substr(eq + 1);
+        const auto [name, spec] = split_nabla_image_value(v);
+        if (!name.empty()) {
+            if (name == workload) return spec;
         } else if (!any) {
-            any = v;
+            any = spec;
         }
     }
     return any;

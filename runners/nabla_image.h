@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "error.h"
@@ -44,6 +45,11 @@ struct NablaImage {
 // Parses image-config.json text. Errors name what is wrong (not JSON, no
 // Entrypoint/Cmd, argv[0] not a .nabla file).
 Expected<NablaProcess> parse_nabla_image_config(const std::string& text);
+
+// One --nabla-image value as {workload, SPEC}: "redis=/srv/img" gives
+// {"redis", "/srv/img"}; a value without a workload gives {"", value} (a
+// workload name has no '/', so a path holding '=' is kept whole).
+std::pair<std::string, std::string> split_nabla_image_value(const std::string& value);
 
 // Picks the spec for `workload` from the --nabla-image values: an exact
 // WORKLOAD=SPEC first, else the one without a workload; nullopt if neither.

@@ -26,7 +26,6 @@ std::atomic<int> g_seq{300};  // apart from the other runners' sequences
 // limit is given; the nabla-run path is compiled in,
 // llruntimes/nabla/exec_handler.go), used for the tender hap runs itself too.
 constexpr int kMemoryMb = 512;
-constexpr const char* kRunncTender = "/opt/runnc/bin/nabla-run";
 constexpr const char* kTap = "tap0";
 
 std::string found(const std::string& name) {
@@ -67,6 +66,18 @@ NablaInstall find_nabla_install() {
 }
 
 std::string nabla_state_root(const std::string& state_dir) { return state_dir + "/nabla"; }
+
+void remove_nabla_sandbox(const std::string& dir, const std::string& id) noexcept {
+    if (const std::string runnc = find_nabla_install().runnc; !runnc.empty() && path_exists(dir + "/root")) {
+        RunOptions o;
+        o.timeout = std::chrono::seconds(30);
+        (void)run_command({runnc, "--root", dir + "/root", "kill", id, "KILL"}, o);
+        (void)run_command({runnc, "--root", dir + "/root", "delete", "--force", id}, o);
+    }
+    // What runnc's delete missed, and a tender hap started itself.
+    (void)kill_processes_mentioning(dir);
+    (void)run_command({"rm", "-rf", "--one-file-system", dir});
+}
 
 std::string nabla_container_id(pid_t owner, int seq) {
     const std::string head = "hap-" + std::to_string(owner) + "-";
@@ -144,11 +155,12 @@ Argv NablaRunner::runnc(Argv args) const {
 }
 
 void NablaRunner::launch() {
-    id_ = nabla_container_id(::getpid(), g_seq++);
+    const int seq = g_seq++;
+    id_ = nabla_container_id(::getpid(), seq);
     dir_ = nabla_state_root(opts_.state_dir) + "/" + id_;
     log_ = dir_ + "/tender.log";
     if (auto st = make_dirs(dir_); !st) throw UserError(st.error().describe());
-    link_ = std::make_unique<NetnsLink>(std::atoi(id_.substr(id_.rfind('-') + 1).c_str()));
+    link_ = std::make_unique<NetnsLink>(seq);
     if (platform_ == "runnc") launch_runnc();
     else launch_tender();
 }
@@ -216,7 +228,6 @@ void NablaRunner::launch_runnc() {
     so.die_with_parent = false;  // the container's init outlives `runnc create`
     auto create = spawn_process(runnc({"create", "--bundle", bundle, id_}), so);
     if (!create) throw UserError("cannot start runnc: " + create.error().describe());
-    created_ = true;
     if (!create->wait_for(std::chrono::seconds(60))) {
         create->stop();
         keep_log();
@@ -301,22 +312,11 @@ void NablaRunner::keep_log() noexcept {
 }
 
 void NablaRunner::teardown() noexcept {
-    if (created_) {
-        RunOptions o;
-        o.timeout = std::chrono::seconds(30);
-        (void)run_command(runnc({"kill", id_, "KILL"}), o);
-        (void)run_command(runnc({"delete", "--force", id_}), o);
-        created_ = false;
-    }
     tender_.stop();
-    // What runnc's delete missed (the tender names the sandbox's ISO).
-    if (!dir_.empty()) (void)kill_processes_mentioning(dir_);
+    if (!dir_.empty()) remove_nabla_sandbox(dir_, id_);
+    dir_.clear();
     init_pid_ = 0;
     if (link_) link_->teardown();
-    if (!dir_.empty()) {
-        (void)run_command({"rm", "-rf", "--one-file-system", dir_});
-        dir_.clear();
-    }
 }
 
 }  // namespace hap

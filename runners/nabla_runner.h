@@ -43,6 +43,15 @@ inline constexpr const char* kNablaInstallDirs = "PATH, /usr/local/bin and /opt/
 // find what a killed hapctl left.
 std::string nabla_state_root(const std::string& state_dir);
 
+// Removes the Nabla sandbox `id` kept in `dir` (nabla_state_root/id):
+// runnc's container when runnc made one (DIR/root is its --root), every
+// process whose argv names DIR (a tender names its ISO there), then DIR.
+// For teardown and for a dead hapctl's leftovers; never throws.
+void remove_nabla_sandbox(const std::string& dir, const std::string& id) noexcept;
+
+// The tender runnc runs: compiled into runnc (llruntimes/nabla/exec_handler.go).
+inline constexpr const char* kRunncTender = "/opt/runnc/bin/nabla-run";
+
 // Container ids for runnc: "hap-<pid>-<seq>", the sequence zero-padded to
 // 12 characters at least (runnc panics on short ids).
 std::string nabla_container_id(pid_t owner, int seq);
@@ -86,7 +95,6 @@ private:
     std::unique_ptr<NetnsLink> link_;
     ChildProcess tender_;    // spt / hvt: the tender itself
     pid_t init_pid_ = 0;     // runnc: the container's process (runnc init, exec'd into nabla-run)
-    bool created_ = false;   // runnc: a container to kill and delete
 };
 
 }  // namespace hap
