@@ -78,9 +78,9 @@ std::vector<Check> nabla_checks() {
         out.push_back({"runtime", "nabla --platform hvt", "no", n.tender_hvt + " found, but KVM guests do not run here: " + kvm.why});
     else line("nabla --platform hvt", hvt, n.tender_hvt);
     out.push_back({"workload", "nabla images", "warn",
-                   "redis only (give it with --nabla-image): Node 4 and Python 3.5 for rumprun do not build from what "
-                   "these hosts reach (their sources are larger than a repository snapshot may be; node's gyp needs "
-                   "python2), and hap never runs another program in their place"});
+                   "redis is the one Nabla workload hap has run (give its image with --nabla-image); Nabla's node 4 "
+                   "and Python 3.5 unikernels were not built (README.md, 'Nabla'), and hap never runs another "
+                   "program in their place"});
     return out;
 }
 
