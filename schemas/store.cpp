@@ -150,12 +150,14 @@ Expected<int64_t> Store::begin_run(const RunStart& r) {
         int64_t host = host_id(r.host), kernel = kernel_id(r.kernel);
         auto ins = db_.prepare(
             "INSERT INTO runs (uuid, host_id, kernel_id, runtime, platform, workload, image, mode, network, "
-            "repetition, status, owner_pid, boot_id, started_at, settings) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'running', ?11, ?12, ?13, ?14)");
+            "repetition, status, owner_pid, boot_id, started_at, settings, workload_origin, workload_file) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'running', ?11, ?12, ?13, ?14, ?15, ?16)");
         ins.bind(1, r.uuid).bind(2, host).bind(3, kernel).bind(4, r.runtime).bind(5, r.platform);
         ins.bind(6, r.workload).bind(7, r.image).bind(8, r.mode).bind(9, r.network);
         ins.bind(10, int64_t{r.repetition}).bind(11, int64_t{::getpid()}).bind(12, boot_id());
         ins.bind(13, utc_now_iso8601()).bind(14, r.settings_json);
+        if (r.workload_origin.empty()) ins.bind(15, nullptr).bind(16, nullptr);  // hapctl trace: a command, not a workload file
+        else ins.bind(15, r.workload_origin).bind(16, r.workload_file);
         ins.step();
         int64_t id = db_.last_insert_id();
         tx.commit();
@@ -459,6 +461,10 @@ Expected<MergeCounts> Store::merge_from(const std::string& src_path) {
             db_.exec(
                 "UPDATE main.runs SET throughput_untraced = (SELECT r.throughput_untraced FROM src.runs r "
                 "WHERE r.uuid = main.runs.uuid) WHERE uuid IN (SELECT uuid FROM temp.merge_runs)");
+        if (v >= 4)
+            db_.exec(
+                "UPDATE main.runs SET (workload_origin, workload_file) = (SELECT r.workload_origin, r.workload_file "
+                "FROM src.runs r WHERE r.uuid = main.runs.uuid) WHERE uuid IN (SELECT uuid FROM temp.merge_runs)");
         db_.exec(
             "INSERT INTO main.hits (run_id, role, symbol_id, count) "
             "SELECT m.id, h.role, ms.id, h.count FROM src.hits h JOIN temp.merge_runs t ON t.src_id = h.run_id "

@@ -16,7 +16,7 @@
 
 namespace hap {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct HostRecord {
     std::string machine_id, hostname;
@@ -30,6 +30,7 @@ struct KernelRecord {
 
 struct RunStart {
     std::string uuid, runtime, platform, workload, image, mode, network;
+    std::string workload_origin, workload_file;  // where the workload file came from, its text (secrets redacted)
     int repetition = 1;
     std::string settings_json = "{}";
     HostRecord host;

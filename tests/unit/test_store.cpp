@@ -204,7 +204,9 @@ TEST_CASE("a schema-2 store migrates to 3 with its runs intact and no untraced f
         REQUIRE(s->complete_run(*id, sample_outcome()).ok());
     }
     // Back to schema 2, as a store written before this migration is.
-    raw_sql(db.path, "ALTER TABLE runs DROP COLUMN throughput_untraced; PRAGMA user_version = 2;");
+    raw_sql(db.path,
+            "ALTER TABLE runs DROP COLUMN workload_file; ALTER TABLE runs DROP COLUMN workload_origin; "
+            "ALTER TABLE runs DROP COLUMN throughput_untraced; PRAGMA user_version = 2;");
     auto s = Store::open(db.path);
     REQUIRE(s.ok());
     auto runs = (*s)->runs();
@@ -232,4 +234,48 @@ TEST_CASE("a merge fills a kernel's missing count of traceable functions, never 
     auto kernels = dst->kernels();
     REQUIRE(kernels->size() == 1);
     CHECK(kernels->at(0).traceable_functions == std::optional<int64_t>(51234));
+}
+
+namespace {
+// One text column of the first run, read with SQLite itself ("" for NULL).
+std::string first_run_text(const std::string& path, const std::string& column) {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, ("SELECT " + column + " FROM runs ORDER BY id LIMIT 1").c_str(), -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const unsigned char* t = sqlite3_column_text(st, 0);
+    std::string out = t ? reinterpret_cast<const char*>(t) : "";
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a run keeps the workload file it came from, and a merge carries it", "[store]") {
+    TempDb db, into;
+    {
+        auto s = std::move(Store::open(db.path).value());
+        hap::RunStart r = sample_run();
+        r.workload_origin = "/srv/pg.toml";
+        r.workload_file = "name = \"pg\"\n";
+        auto id = s->begin_run(r);
+        REQUIRE(id.ok());
+        REQUIRE(s->complete_run(*id, sample_outcome()).ok());  // a merge takes ended runs only
+    }
+    CHECK(first_run_text(db.path, "workload_origin") == "/srv/pg.toml");
+    CHECK(first_run_text(db.path, "workload_file") == "name = \"pg\"\n");
+    auto dst = std::move(Store::open(into.path).value());
+    REQUIRE(dst->merge_from(db.path).ok());
+    CHECK(first_run_text(into.path, "workload_origin") == "/srv/pg.toml");
+    CHECK(first_run_text(into.path, "workload_file") == "name = \"pg\"\n");
+}
+
+TEST_CASE("a run without a workload file (hapctl trace) stores NULL for it", "[store]") {
+    TempDb db;
+    {
+        auto s = std::move(Store::open(db.path).value());
+        REQUIRE(s->begin_run(sample_run()).ok());
+    }
+    CHECK(first_run_text(db.path, "coalesce(workload_origin, 'NULL')") == "NULL");
 }
