@@ -76,7 +76,8 @@ int cmd_compare(const std::vector<std::string>& args) {
     po::options_description desc("options");
     const std::string runtimes_help =
         "comma list of RUNTIME or RUNTIME/PLATFORM (e.g. runc,runsc/ptrace,vm/q35,vm/microvm); runtimes: " + joined(known_runtimes());
-    const std::string workloads_help = "comma list of: " + joined(known_workloads());
+    const std::string workloads_help =
+        "comma list of built-ins (" + joined(known_workloads()) + ") and workload files (PATH.toml)";
     desc.add_options()
         ("runtimes", po::value(&runtimes_arg)->required(), runtimes_help.c_str())
         ("workloads", po::value(&workloads_arg)->required(), workloads_help.c_str())
@@ -111,7 +112,8 @@ int cmd_compare(const std::vector<std::string>& args) {
     // Each cell's runtime and platform as its runner stores them (the
     // runner's default platform included), resolved before anything runs, so
     // a misspelt cell fails at once and resuming matches exactly.
-    struct Todo { std::string runtime, platform, workload; int have; };
+    // A workload is named by its file's name (a path in the list is a file).
+    struct Todo { std::string runtime, platform, workload_arg, workload; int have; };
     std::vector<Todo> cells;
     int remaining = 0;
     for (const auto& w : workloads)
@@ -122,8 +124,8 @@ int cmd_compare(const std::vector<std::string>& args) {
             auto runner = make_runner(ro, *workload);
             const std::string stored_runtime = runner->runtime(), stored_platform = runner->platform();
             runner.reset();
-            const int have = complete_runs(base.db_path, stored_runtime, stored_platform, w, base.mode_spec, kernel);
-            cells.push_back({rc.runtime, rc.platform, w, have});
+            const int have = complete_runs(base.db_path, stored_runtime, stored_platform, workload->name(), base.mode_spec, kernel);
+            cells.push_back({rc.runtime, rc.platform, w, workload->name(), have});
             remaining += std::max(0, base.reps - have);
         }
     const size_t total = cells.size();
@@ -146,7 +148,7 @@ int cmd_compare(const std::vector<std::string>& args) {
         MeasureRequest req = base;
         req.runtime = cell.runtime;
         req.platform = cell.platform;
-        req.workload = cell.workload;
+        req.workload = cell.workload_arg;
         req.reps = need;
         if (!base.record_dir.empty())
             req.record_dir = base.record_dir + "/" + cell.runtime + (cell.platform.empty() ? "" : "-" + cell.platform) + "-" + cell.workload;

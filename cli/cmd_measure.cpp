@@ -80,7 +80,8 @@ int cmd_measure(const std::vector<std::string>& args) {
     MeasureRequest req;
     int duration = 10, ready = 60;
     po::options_description desc("options");
-    const std::string runtimes = joined(known_runtimes()), workloads = joined(known_workloads());
+    const std::string runtimes = joined(known_runtimes()),
+                      workloads = joined(known_workloads()) + ", or a workload file (PATH.toml; hapctl workload check PATH)";
     desc.add_options()
         ("runtime,r", po::value(&req.runtime)->required(), runtimes.c_str())
         ("workload,w", po::value(&req.workload)->required(), workloads.c_str())

@@ -29,5 +29,6 @@ int cmd_compare(const std::vector<std::string>& args);
 int cmd_complexity(const std::vector<std::string>& args);
 int cmd_lab(const std::vector<std::string>& args);
 int cmd_snapshot(const std::vector<std::string>& args);
+int cmd_workload(const std::vector<std::string>& args);
 
 }  // namespace hap::cli

@@ -197,10 +197,15 @@ void DockerRunner::launch() {
     // unikernel sees no mounts: a read-only root and tmpfs mounts mean nothing there.
     if (!is_nabla()) {
         args.push_back("--read-only");
+        const auto& user = workload_.spec().user;
         for (const auto& d : workload_.scratch_dirs()) {
             args.push_back("--tmpfs");
-            args.push_back(d);
+            // A service that is not root writes its scratch paths as itself.
+            args.push_back(user ? d + ":uid=" + std::to_string(user->first) + ",gid=" + std::to_string(user->second) : d);
         }
+        for (const auto& e : workload_.environment()) args.insert(args.end(), {"--env", e});
+        if (user) args.insert(args.end(), {"--user", std::to_string(user->first) + ":" + std::to_string(user->second)});
+        if (!workload_.spec().workdir.empty()) args.insert(args.end(), {"--workdir", workload_.spec().workdir});
         args.push_back("--tmpfs");
         args.push_back("/run");
     }

@@ -41,6 +41,7 @@ public:
         return "none + veth (hap netns)";
     }
     std::string image() const override { return image_tag_; }
+    bool applies_process_context() const override { return !is_nabla(); }
     // {"versions": {"docker", "containerd", "runc", "docker-init", "runsc"}}
     // as the engine reports them (known after prepare()), and for
     // docker:runsc the binary's default platform.

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <thread>
 
 #include "interrupt.h"
@@ -40,8 +41,9 @@ Status wait_fd(int fd, short events, Clock::time_point deadline, const std::stri
     }
 }
 
-// Runs on a thread that has joined the target namespace (or stayed in ours).
-Expected<int> get_status_here(const Endpoint& ep, const std::string& path, Clock::time_point deadline) {
+// A TCP connection to ep, made on the calling thread's namespace; the fd is
+// non-blocking and owned by the caller.
+Expected<int> connect_here(const Endpoint& ep, Clock::time_point deadline) {
     const std::string where = ep.address + ":" + std::to_string(ep.port);
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
@@ -57,6 +59,17 @@ Expected<int> get_status_here(const Endpoint& ep, const std::string& path, Clock
         ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (err != 0) return Error{"connect to " + where, err};
     }
+    const int fd = s.fd;
+    s.fd = -1;
+    return fd;
+}
+
+// Runs on a thread that has joined the target namespace (or stayed in ours).
+Expected<int> get_status_here(const Endpoint& ep, const std::string& path, Clock::time_point deadline) {
+    const std::string where = ep.address + ":" + std::to_string(ep.port);
+    auto connected = connect_here(ep, deadline);
+    if (!connected) return connected.error();
+    Fd s{*connected};
     // Keep-alive (HTTP/1.1's default), as wrk: nginx under gVisor 2022-12-19
     // never sends its reply to a "Connection: close" request (curl shows the
     // same), and the status line is all the probe reads before it closes.
@@ -109,11 +122,13 @@ std::optional<int> parse_http_status_line(const std::string& head) {
     return code;
 }
 
-Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+namespace {
+
+// Runs fn on a thread of its own that has joined ep.netns (when set):
+// setns(CLONE_NEWNET) changes only the calling thread, so hapctl's other
+// threads never change namespace.
+Expected<int> on_thread_in_netns(const Endpoint& ep, const std::function<Expected<int>()>& fn) {
     Expected<int> result = Error{"probe did not run"};
-    // setns(CLONE_NEWNET) changes only the calling thread: a thread of its
-    // own joins the namespace, makes its socket there and ends.
     std::thread t([&] {
         if (!ep.netns.empty()) {
             const std::string ns_path = "/var/run/netns/" + ep.netns;
@@ -127,20 +142,50 @@ Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::
                 return;
             }
         }
-        result = get_status_here(ep, path, deadline);
+        result = fn();
     });
     t.join();
     return result;
 }
 
-bool wait_http_ok(const Endpoint& ep, const std::string& path, std::chrono::seconds timeout) {
+// Calls attempt() until it returns true, the timeout passes or an interrupt.
+bool probe_until(std::chrono::seconds timeout, const std::function<bool()>& attempt) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline && !interrupted()) {
-        auto r = http_get_status(ep, path, kReadyAttemptTimeout);
-        if (r && *r == 200) return true;
+        if (attempt()) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     return false;
+}
+
+}  // namespace
+
+Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    return on_thread_in_netns(ep, [&] { return get_status_here(ep, path, deadline); });
+}
+
+Status tcp_connect(const Endpoint& ep, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    auto r = on_thread_in_netns(ep, [&]() -> Expected<int> {
+        auto fd = connect_here(ep, deadline);
+        if (!fd) return fd.error();
+        ::close(*fd);
+        return 0;
+    });
+    if (!r) return r.error();
+    return {};
+}
+
+bool wait_tcp_connect(const Endpoint& ep, std::chrono::seconds timeout) {
+    return probe_until(timeout, [&] { return static_cast<bool>(tcp_connect(ep, kReadyAttemptTimeout)); });
+}
+
+bool wait_http_status(const Endpoint& ep, const std::string& path, int status, std::chrono::seconds timeout) {
+    return probe_until(timeout, [&] {
+        auto r = http_get_status(ep, path, kReadyAttemptTimeout);
+        return r && *r == status;
+    });
 }
 
 }  // namespace hap

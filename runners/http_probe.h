@@ -1,5 +1,5 @@
-// Readiness of an HTTP workload: a GET of / from the client network namespace
-// answering 200. The probe is a plain socket client on a thread of its own
+// Readiness probes of a workload (ready.probe = "http" or "tcp"): a GET from
+// the client network namespace answering the expected status, or a TCP connect. The probe is a plain socket client on a thread of its own
 // that has joined the namespace with setns(): no shell, no curl, and the
 // namespace switch never touches hapctl's other threads.
 #pragma once
@@ -21,7 +21,13 @@ std::optional<int> parse_http_status_line(const std::string& head);
 // Returns the status code, or why there was none.
 Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::chrono::milliseconds timeout);
 
-// Probes until a GET answers 200 or the timeout passes (or an interrupt).
-bool wait_http_ok(const Endpoint& ep, const std::string& path, std::chrono::seconds timeout);
+// Probes until a GET of `path` answers `status` or the timeout passes (or an interrupt).
+bool wait_http_status(const Endpoint& ep, const std::string& path, int status, std::chrono::seconds timeout);
+
+// One TCP connect to ep (inside ep.netns when set), closed at once.
+Status tcp_connect(const Endpoint& ep, std::chrono::milliseconds timeout);
+
+// Probes until a TCP connect succeeds or the timeout passes (or an interrupt).
+bool wait_tcp_connect(const Endpoint& ep, std::chrono::seconds timeout);
 
 }  // namespace hap

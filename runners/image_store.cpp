@@ -30,11 +30,17 @@ RootfsImage ensure_rootfs(const Workload& workload, const std::string& cache_dir
                   << " image from Debian packages (first time only, about a minute)\n";
     RunOptions o;
     o.timeout = std::chrono::minutes(20);
-    auto r = run_command({script, workload.name(), img.dir}, o);
+    Argv argv = {script, workload.name(), img.dir};
+    for (const auto& p : workload.root_packages()) argv.push_back(p);
+    auto r = run_command(argv, o);
     if (!r) throw UserError("cannot run " + script + ": " + r.error().describe());
     if (!r->succeeded())
         throw UserError("building the " + workload.name() + " image failed: " + r->summary(),
-                        "run " + script + " " + workload.name() + " " + img.dir + " to see the whole log");
+                        "run " + [&] {
+                            std::string l;
+                            for (const auto& a : argv) l += (l.empty() ? "" : " ") + a;
+                            return l;
+                        }() + " to see the whole log");
     img.rootfs = img.dir + "/rootfs";
     img.tarball = img.dir + "/rootfs.tar";
     auto key = read_file(img.dir + "/key");

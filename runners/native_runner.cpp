@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -80,11 +81,21 @@ void NativeRunner::launch() {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    // The environment the OCI spec gives the container, not hapctl's.
-    std::string env_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", env_home = "HOME=/root";
-    char* envp[] = {env_path.data(), env_home.data(), nullptr};
+    // The environment the OCI spec gives the container, not hapctl's, then the workload file's.
+    std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"};
+    for (const auto& e : workload_.environment()) env.push_back(e);
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const auto user = workload_.spec().user;  // uid, gid; nullopt = stay root
+    const std::string workdir = workload_.spec().workdir;
     std::vector<std::string> mount_opts;
-    for (const auto& d : scratch) mount_opts.push_back(d == "/tmp" ? "mode=1777" : "mode=755");
+    for (const auto& d : scratch) {
+        std::string o = d == "/tmp" ? "mode=1777" : "mode=755";
+        // The service writes its own scratch paths as itself.
+        if (user && d != "/tmp" && d != "/run") o += ",uid=" + std::to_string(user->first) + ",gid=" + std::to_string(user->second);
+        mount_opts.push_back(o);
+    }
 
     const std::string ns_path = link_->workload_ns_path();
     int ns = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -113,8 +124,12 @@ void NativeRunner::launch() {
         for (size_t i = 0; i < scratch.size(); ++i)
             if (::mount("tmpfs", scratch[i].c_str(), "tmpfs", MS_NOSUID | MS_NODEV, mount_opts[i].c_str()) != 0)
                 ::_exit(123);
+        if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) ::_exit(125);
+        if (user && (::setgroups(0, nullptr) != 0 || ::setresgid(user->second, user->second, user->second) != 0 ||
+                     ::setresuid(user->first, user->first, user->first) != 0))
+            ::_exit(125);
         reset_signals_for_exec();
-        ::execve(args[0], args.data(), envp);
+        ::execve(args[0], args.data(), envp.data());
         ::_exit(124);
     }
     const int fork_errno = errno;
@@ -136,6 +151,7 @@ void NativeRunner::launch() {
                 case 121: why = "cannot join network namespace " + link_->workload_ns(); break;
                 case 122: case 123: why = "cannot make its private scratch mounts"; break;
                 case 124: why = "cannot execute " + argv[0]; break;
+                case 125: why = "cannot enter service.workdir or become service.user"; break;
                 default: why = "exit " + std::to_string(WEXITSTATUS(status)) + ": " + last_line_of_file(log_);
             }
         } else {

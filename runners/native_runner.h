@@ -23,6 +23,7 @@ public:
     std::string platform() const override { return ""; }
     std::string network() const override { return "veth"; }
     std::string image() const override { return "host"; }
+    bool applies_process_context() const override { return true; }
 
     // Checks that the host has the workload's Debian packages and binary.
     void prepare() override;

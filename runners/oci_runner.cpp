@@ -118,6 +118,9 @@ void OciRunner::launch() {
     p.netns_path = link_->workload_ns_path();
     p.cgroups_path = "/hap/" + id_;
     p.scratch_dirs = workload_.scratch_dirs();
+    p.extra_env = workload_.environment();
+    if (const auto& user = workload_.spec().user) std::tie(p.uid, p.gid) = *user;
+    if (!workload_.spec().workdir.empty()) p.cwd = workload_.spec().workdir;
     if (auto st = write_file(bundle_dir_ + "/config.json", make_oci_spec(p).dump(2)); !st)
         throw UserError(st.error().describe());
 

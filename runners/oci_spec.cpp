@@ -12,7 +12,7 @@ nlohmann::json make_oci_spec(const OciSpecParams& p) {
         {"ociVersion", "1.0.2"},
         {"process",
          {{"terminal", false},
-          {"user", {{"uid", 0}, {"gid", 0}}},
+          {"user", {{"uid", p.uid}, {"gid", p.gid}}},
           {"args", p.args},
           {"env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"}},
           {"cwd", p.cwd},
@@ -50,9 +50,15 @@ nlohmann::json make_oci_spec(const OciSpecParams& p) {
            {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}},
     };
     for (const auto& e : p.extra_env) spec["process"]["env"].push_back(e);
+    // A service that is not root writes its scratch paths as itself (a
+    // tmpfs is root's unless told otherwise).
+    json scratch_options = {"nosuid", "nodev", "mode=755"};
+    if (p.uid != 0 || p.gid != 0) {
+        scratch_options.push_back("uid=" + std::to_string(p.uid));
+        scratch_options.push_back("gid=" + std::to_string(p.gid));
+    }
     for (const auto& dir : p.scratch_dirs)
-        spec["mounts"].push_back({{"destination", dir}, {"type", "tmpfs"}, {"source", "tmpfs"},
-                                  {"options", {"nosuid", "nodev", "mode=755"}}});
+        spec["mounts"].push_back({{"destination", dir}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", scratch_options}});
     return spec;
 }
 

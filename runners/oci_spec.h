@@ -17,6 +17,7 @@ struct OciSpecParams {
     std::string rootfs;        // absolute; shared between runs, so read-only
     bool readonly_root = true; // false only for a root the bundle owns (a copy)
     std::string cwd = "/";
+    uint32_t uid = 0, gid = 0;  // the process's; scratch tmpfs belong to them too
     std::vector<std::string> extra_env;  // "K=V", after PATH and HOME
     std::string netns_path;    // "" = a new, empty network namespace
     std::string cgroups_path;  // e.g. /hap/<id>

@@ -72,6 +72,10 @@ public:
     // A KVM guest runs the workload (vm, kata, nabla/hvt): kvm_exit is
     // captured to find its vCPUs, and a run in which none is found fails.
     virtual bool runs_kvm_guest() const { return false; }
+    // Whether launch() applies the workload file's service.user, service.env
+    // and service.workdir (Workload::sets_process_context). A runner that
+    // does not is refused such a workload in one line before anything starts.
+    virtual bool applies_process_context() const { return false; }
     // Stops and removes everything launch() made. Never throws; idempotent.
     virtual void teardown() noexcept = 0;
     // Stops what prepare() started for all repetitions (a private engine).

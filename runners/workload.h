@@ -1,5 +1,7 @@
-// A workload: what runs in the sandbox, how to tell it is ready, and the real
-// load generator that exercises it (DESIGN.md, "Workloads").
+// A workload: what runs in the sandbox, how to tell it is ready, what is done
+// once before the load, and the real load that exercises it (DESIGN.md,
+// "Workloads"). Every workload comes from a workload file (workload_spec.h):
+// the built-in ones are files compiled into hapctl (runners/workloads/).
 #pragma once
 
 #include <chrono>
@@ -9,6 +11,7 @@
 
 #include "error.h"
 #include "process.h"
+#include "workload_spec.h"
 
 namespace hap {
 
@@ -30,22 +33,47 @@ struct LoadResult {
 
 class Workload {
 public:
-    virtual ~Workload() = default;
-    virtual std::string name() const = 0;
-    virtual std::vector<std::string> debian_packages() const = 0;  // for the image
-    virtual Argv command() const = 0;                              // inside the sandbox
-    virtual int port() const = 0;
+    explicit Workload(WorkloadSpec spec) : spec_(std::move(spec)) {}
+
+    const WorkloadSpec& spec() const { return spec_; }
+    std::string name() const { return spec_.name; }
+    // The root's Debian packages as the image builder takes them ("apt:NAME"
+    // installed by apt-get in the new root), and as dpkg names them.
+    const std::vector<std::string>& root_packages() const { return spec_.root.debian_packages; }
+    std::vector<std::string> debian_packages() const;
+    const Argv& command() const { return spec_.command; }  // inside the sandbox
+    int port() const { return spec_.port; }
     // Directories the workload writes to (tmpfs on the read-only image root).
-    virtual std::vector<std::string> scratch_dirs() const { return {}; }
+    const std::vector<std::string>& scratch_dirs() const { return spec_.scratch; }
+    // "NAME=value" for the service's environment (on top of the runtime's own).
+    std::vector<std::string> environment() const;
+    // True when the file asks for what a runner must apply: a user, an
+    // environment or a working directory other than the runtime's default.
+    bool sets_process_context() const { return spec_.user || !spec_.env.empty() || !spec_.workdir.empty(); }
+
     // Probes until ready or timeout; false on timeout (the caller says why).
-    virtual bool wait_ready(const Endpoint& ep, std::chrono::seconds timeout) const = 0;
-    // Runs the load generator for about `duration`; throws UserError when it fails.
-    virtual LoadResult run_load(const Endpoint& ep, std::chrono::seconds duration) const = 0;
-    // The load generator binaries on the host, for doctor and early checks.
-    virtual std::vector<std::string> host_tools() const = 0;
+    bool wait_ready(const Endpoint& ep, std::chrono::seconds timeout) const;
+    // Runs the file's setup steps in order; throws UserError quoting the last
+    // line of the first that fails or times out.
+    void run_setup(const Endpoint& ep, std::chrono::seconds duration) const;
+    // Runs the load generator for about `duration`; throws UserError when it
+    // fails or its throughput cannot be read.
+    LoadResult run_load(const Endpoint& ep, std::chrono::seconds duration) const;
+    // The load side's programs on the host, for doctor and early checks.
+    std::vector<std::string> host_tools() const { return spec_.host_tools(); }
+    // Why the file says it cannot run in `runtime` ("" = it can). `runtime`
+    // is hap's name (runc, runsc, docker, kata, vm, nabla, native, ...).
+    std::string refusal(const std::string& runtime) const;
+
+private:
+    WorkloadSpec spec_;
 };
 
-std::unique_ptr<Workload> make_workload(const std::string& name);  // throws UserError
+// A workload by name or by file. A name is a built-in; an argument that
+// contains '/' or ends in ".toml" is a file. A built-in's name that is also
+// a file in the working directory is an error naming both (exit 2), as is an
+// unknown name. File errors as parse_workload_spec.
+std::unique_ptr<Workload> make_workload(const std::string& name_or_file);
 std::vector<std::string> known_workloads();
 
 // How long one readiness attempt may take. Generous: a nested KVM guest under

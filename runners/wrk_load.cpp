@@ -120,12 +120,4 @@ LoadResult run_wrk(const Endpoint& ep, const std::string& path, std::chrono::sec
     return res;
 }
 
-bool HttpWorkload::wait_ready(const Endpoint& ep, std::chrono::seconds timeout) const {
-    return wait_http_ok(ep, "/", timeout);
-}
-
-LoadResult HttpWorkload::run_load(const Endpoint& ep, std::chrono::seconds duration) const {
-    return run_wrk(ep, "/", duration);
-}
-
 }  // namespace hap

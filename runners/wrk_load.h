@@ -1,6 +1,6 @@
-// HTTP workloads (python/tornado, node/express, nginx) share their load
-// generator, wrk, run in the client network namespace, and their readiness
-// probe, a GET of / answering 200 (http_probe.h).
+// wrk, the load driver of the HTTP workloads (python/tornado, node/express,
+// nginx; load.driver = "wrk" in a workload file), run in the client network
+// namespace, with its error limits.
 #pragma once
 
 #include <cstdint>
@@ -46,13 +46,5 @@ Argv wrk_argv(const Endpoint& ep, const std::string& path, std::chrono::seconds 
 // Runs wrk for `duration` against ep; throws UserError when wrk cannot run or
 // no request succeeded. Throughput is successful (2xx/3xx) responses a second.
 LoadResult run_wrk(const Endpoint& ep, const std::string& path, std::chrono::seconds duration);
-
-// Base of the HTTP workloads: readiness by GET / == 200, load by wrk.
-class HttpWorkload : public Workload {
-public:
-    bool wait_ready(const Endpoint& ep, std::chrono::seconds timeout) const override;
-    LoadResult run_load(const Endpoint& ep, std::chrono::seconds duration) const override;
-    std::vector<std::string> host_tools() const override { return {"wrk"}; }
-};
 
 }  // namespace hap

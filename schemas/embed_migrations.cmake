@@ -1,4 +1,5 @@
-# Each migration file becomes one raw string literal, in file-name order.
+# Each file in IN becomes {"NAME", R"hapsql(TEXT)hapsql"}, in list order: the
+# migrations (schemas/) and the built-in workload files (runners/workloads/).
 set(body "")
 foreach(f IN LISTS IN)
   file(READ ${f} sql)

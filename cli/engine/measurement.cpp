@@ -59,6 +59,19 @@ void wait_until_ready(Runner& runner, const Workload& workload, std::chrono::sec
     throw UserError(msg, "raise --ready-timeout if the sandbox is only slow to start");
 }
 
+// Ready, then the workload file's setup steps (run once a sandbox, before the
+// load and outside the traced window: `pgbench -i` is not the service's work
+// under load).
+void bring_up(Runner& runner, const Workload& workload, const MeasureRequest& req, const std::string& tag,
+              const std::function<void(const std::string&)>& progress) {
+    wait_until_ready(runner, workload, req.ready_timeout, req.state_dir);
+    check_interrupt();
+    if (workload.spec().setup.empty()) return;
+    progress(fmt::format("{}: ready; {} setup step(s)", tag, workload.spec().setup.size()));
+    workload.run_setup(runner.endpoint(), req.duration);
+    check_interrupt();
+}
+
 // The untraced baseline of one repetition: a fresh sandbox of the same cell,
 // the same load for the same time, nothing traced. Runs after the traced
 // repetition is stored, so the traced figures are exactly what they would be
@@ -76,8 +89,7 @@ std::optional<double> measure_untraced(Runner& runner, const Workload& workload,
         progress(tag + ": untraced baseline: a fresh sandbox, the same load, nothing traced");
         const auto t_launch = Clock::now();
         runner.launch();
-        wait_until_ready(runner, workload, req.ready_timeout, req.state_dir);
-        check_interrupt();
+        bring_up(runner, workload, req, tag, progress);
         detail["ready_seconds"] = seconds_since(t_launch);
         const LoadResult load = workload.run_load(runner.endpoint(), req.duration);
         check_interrupt();
@@ -136,10 +148,19 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     auto workload = make_workload(req.workload);
     RunnerOptions ro{req.runtime, req.platform, req.state_dir, req.cache_dir, req.docker_host, req.vm, req.nabla_images};
     auto runner = make_runner(ro, *workload);
+    for (const std::string& rt : {req.runtime, runner->runtime()})
+        if (auto why = workload->refusal(rt); !why.empty())
+            throw UserError(fmt::format("the {} workload does not run in {}: {}", workload->name(), rt, why),
+                            "its file's [refuse] table says so (" + workload->spec().origin + ")", kExitUsage);
+    if (workload->sets_process_context() && !runner->applies_process_context())
+        throw UserError(fmt::format("the {} workload sets service.user, service.env or service.workdir, which the {} "
+                                    "runner does not apply yet",
+                                    workload->name(), runner->runtime()),
+                        "measure it in native, runc, crun, runsc or docker", kExitUsage);
     if (::geteuid() != 0)
         throw UserError("hapctl measure needs root: it configures tracefs and starts container runtimes",
                         "run it as root (sudo hapctl ...)");
-    for (const auto& tool : workload->host_tools())
+    for (const auto& tool : workload->spec().driver_tools())
         if (!find_program(tool)) throw UserError("load generator " + tool + " not found", "run scripts/setup");
     const std::string tracing_dir = require_tracefs();
     const std::set<CaptureMode> wanted = resolve_capture_modes(req.mode_spec, tracing_dir);
@@ -164,6 +185,8 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
         start.runtime = runner->runtime();
         start.platform = runner->platform();
         start.workload = workload->name();
+        start.workload_origin = workload->spec().origin;
+        start.workload_file = workload->spec().redacted_text();
         start.mode = mode_str;
         start.network = runner->network();
         start.repetition = rep;
@@ -199,8 +222,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
             progress(tag + ": launching");
             auto t_launch = Clock::now();
             runner->launch();
-            wait_until_ready(*runner, *workload, req.ready_timeout, req.state_dir);
-            check_interrupt();
+            bring_up(*runner, *workload, req, tag, progress);
             auto sandbox = runner->tasks();
             progress(fmt::format("{}: ready after {:.1f} s, {} host processes", tag, seconds_since(t_launch), sandbox.size()));
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "files.h"
-#include "redis_workload.h"
+#include "redis_load.h"
 
 using namespace hap;
 

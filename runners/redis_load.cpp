@@ -1,4 +1,4 @@
-#include "redis_workload.h"
+#include "redis_load.h"
 
 #include <algorithm>
 #include <map>
@@ -11,14 +11,7 @@ namespace hap {
 
 using Clock = std::chrono::steady_clock;
 
-Argv RedisWorkload::command() const {
-    // No persistence: the measurement is of serving requests, not of disk I/O
-    // to a read-only root.
-    return {"/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "",
-            "--appendonly", "no", "--port", std::to_string(port())};
-}
-
-bool RedisWorkload::wait_ready(const Endpoint& ep, std::chrono::seconds timeout) const {
+bool wait_redis_ping(const Endpoint& ep, std::chrono::seconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline && !interrupted()) {
         RunOptions o;
@@ -49,7 +42,7 @@ std::vector<std::pair<std::string, double>> parse_redis_benchmark_csv(const std:
     return rows;
 }
 
-LoadResult RedisWorkload::run_load(const Endpoint& ep, std::chrono::seconds duration) const {
+LoadResult run_redis_benchmark(const Endpoint& ep, std::chrono::seconds duration) {
     // redis-benchmark has no duration flag: rounds of a request count until
     // the time is used. The first round is small (two requests per client)
     // and later rounds are sized from the rate seen, so a slow sandbox
