@@ -65,12 +65,24 @@ private:
     // depends on what the sink asked for (counts_only, takes_function_runs):
     // built for the first sink and rebuilt when another asks otherwise.
     enum class Route : uint8_t { Skip, CountExit, FunctionRun, Event };
-    struct Hot {
-        NumberAt a;          // FunctionRun: the address
+    // Lanes: the two routes that make up a function-level trace, taken
+    // without a branch on which one a record is (bits, see decode_native).
+    static constexpr uint8_t kLaneExit = 1, kLaneFunction = 2, kLaneFuncGraph = 4;
+    // 16 bytes, so the per-record lookup is a shift, not a multiply; the
+    // slow path's field layout stays in Spec (by_type_).
+    struct alignas(16) Hot {
         int need = INT_MAX;  // as Spec::need
         Route route = Route::Skip;
         EventKind kind{};
+        // Nonzero for CountExit, and for FunctionRun whose address is a
+        // u64 (every 64-bit kernel): then `runs`/`exits` (0 or 1) are what
+        // the record adds to the run and to the exit count, and the
+        // address is read at addr_offset (0 for exits: read, never used).
+        uint8_t lane = 0;
+        uint8_t runs = 0, exits = 0;
+        int addr_offset = 0;
     };
+    static_assert(sizeof(Hot) == 16);
     void build_hot(bool count_exits, bool runs);
     void deliver(const Spec& s, const unsigned char* data, uint32_t size, uint64_t ts, int cpu, int pid,
                  unsigned flags, EventSink& sink);
@@ -92,6 +104,7 @@ private:
     std::vector<Spec> by_type_;     // indexed by event id
     std::vector<Hot> hot_;          // indexed by event id
     int hot_for_ = -1;              // the sink choices hot_ is built for (bit 0 exits, bit 1 runs)
+    uint8_t run_lane_ = 0;          // the function lane runs were last made of (one per capture, in practice)
     uint64_t skipped_ = 0;
 };
 

@@ -1,13 +1,7 @@
 #include "replay_source.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <tuple>
-#include <bit>
 
 #include "capture_files.h"
 #include "files.h"
@@ -39,31 +33,11 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
 
     for (const auto& name : list_dir(dir + "/per_cpu")) {
         if (name.rfind("cpu", 0) != 0) continue;
-        const std::string path = dir + "/per_cpu/" + name + "/trace_pipe_raw";
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return errno_error("cannot open " + path);
-        struct stat st {};
-        ::fstat(fd, &st);
-        CpuFile cf{std::atoi(name.c_str() + 3)};
-        cf.size = static_cast<size_t>(st.st_size);
-        if (cf.size > 0) {
-            void* m = ::mmap(nullptr, cf.size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (m == MAP_FAILED) {
-                Error e = errno_error("cannot map " + path);
-                ::close(fd);
-                return e;
-            }
-            ::madvise(m, cf.size, MADV_SEQUENTIAL);
-            cf.data = static_cast<const char*>(m);
-        }
-        ::close(fd);
-        src->files_.push_back(cf);
+        auto file = PageFile::open(dir + "/per_cpu/" + name + "/trace_pipe_raw", page_size);
+        if (!file) return file.error();
+        src->files_.push_back(CpuFile{std::atoi(name.c_str() + 3), std::move(*file)});
     }
     if (src->files_.empty()) return Error{dir + " holds no per_cpu/cpuN/trace_pipe_raw data"};
-    // 16 MiB of decoded-but-mapped capture in all, shared among the CPU
-    // files, in power-of-two windows of 1 to 8 MiB per file (see release_behind).
-    src->release_window_ = std::clamp<size_t>(std::bit_floor((size_t{16} << 20) / src->files_.size()), size_t{1} << 20,
-                                              size_t{8} << 20);
     if (auto l = src->meta_.find("losses"); l != src->meta_.end()) {
         src->losses_.overrun = l->value("overrun", 0ull);
         src->losses_.dropped = l->value("dropped", 0ull);
@@ -73,58 +47,47 @@ Expected<std::unique_ptr<ReplaySource>> ReplaySource::open(const std::string& di
 }
 
 ReplaySource::~ReplaySource() {
-    for (auto& f : files_)
-        if (f.data) ::munmap(const_cast<char*>(f.data), f.size);
     if (tep_) tep_free(tep_);
 }
 
 bool ReplaySource::step(EventSink& sink, uint64_t& n) {
     bool any = false;
     for (auto& f : files_) {
-        if (f.next >= f.size) continue;
-        if (f.size - f.next >= page_size_) {
-            n += decoder_->decode_page(f.data + f.next, page_size_, f.cpu, sink);
-            f.next += page_size_;
-            release_behind(f.data, f.next);
+        if (f.done) continue;
+        if (f.next < f.file.pages()) {
+            if (const unsigned char* page = f.file.page(f.next))
+                n += decoder_->decode_page(page, page_size_, f.cpu, sink);
+            else
+                ++unreadable_pages_;
+            ++f.next;
             any = true;
             continue;
         }
         // A short last page means the capture was cut off: count it, never
         // decode half a page.
-        truncated_ += f.size - f.next;
-        f.next = f.size;
+        truncated_ += f.file.tail_bytes();
+        f.done = true;
     }
     return any;
 }
 
-void ReplaySource::release_behind(const char* data, size_t next) const {
-    // Drop what was decoded from this process's memory window by window:
-    // replay memory stays flat however long the capture is (4 MiB windows
-    // on each of 8 CPU files made 41 MiB, scripts/bench). Each drop flushes
-    // the TLB of every CPU running this process, by IPI when parallel
-    // readers run: with 1 MiB windows those flushes were a good part of
-    // what two readers lost against one, so the few files of a small
-    // machine get larger windows out of one budget (set at open).
-    const size_t w = release_window_;
-    if (next % w < page_size_ && next >= w)
-        ::madvise(const_cast<char*>(data) + (next / w - 1) * w, w, MADV_DONTNEED);
-}
-
-uint64_t ReplaySource::decode_file_page(size_t i, size_t n, EventDecoder& decoder, EventSink& sink) const {
-    const CpuFile& f = files_[i];
-    const size_t at = f.next + n * page_size_;
-    const uint64_t got = decoder.decode_page(f.data + at, page_size_, f.cpu, sink);
-    release_behind(f.data, at + page_size_);
-    return got;
+uint64_t ReplaySource::decode_file_page(size_t i, size_t n, EventDecoder& decoder, EventSink& sink) {
+    CpuFile& f = files_[i];
+    const unsigned char* page = f.file.page(f.next + n);
+    if (!page) {
+        ++unreadable_pages_;
+        return 0;
+    }
+    return decoder.decode_page(page, page_size_, f.cpu, sink);
 }
 
 std::unique_ptr<EventDecoder> ReplaySource::new_decoder() const { return std::make_unique<EventDecoder>(tep_); }
 
 void ReplaySource::finish_files(uint64_t skipped) {
     for (auto& f : files_) {
-        f.next += (f.size - f.next) / page_size_ * page_size_;
-        truncated_ += f.size - f.next;  // a short last page: cut off, never decoded
-        f.next = f.size;
+        if (!f.done) truncated_ += f.file.tail_bytes();  // a short last page: cut off, never decoded
+        f.next = f.file.pages();
+        f.done = true;
     }
     other_skipped_ += skipped;
 }

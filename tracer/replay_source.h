@@ -2,6 +2,7 @@
 // decoder as a live run: the unit tests' way to real kernel data.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "error.h"
 #include "event_decoder.h"
 #include "kallsyms.h"
+#include "page_file.h"
 #include "syscall_abi.h"
 #include "task_table.h"
 #include "task_abi.h"
@@ -43,16 +45,18 @@ public:
     EntryPathIndex entry_path_index() const;
     uint64_t truncated_bytes() const { return truncated_; }
     // Records and pages the decoder could not use (unknown events, corrupt pages).
-    uint64_t decoder_skipped() const { return decoder_->skipped() + other_skipped_; }
+    uint64_t decoder_skipped() const { return decoder_->skipped() + other_skipped_ + unreadable_pages_; }
 
     // For drain_in_parallel (parallel_replay.h), which reads the CPU files
     // page by page on threads of its own.
     size_t cpu_files() const { return files_.size(); }
     int file_cpu(size_t i) const { return files_[i].cpu; }
-    size_t file_pages(size_t i) const { return (files_[i].size - files_[i].next) / page_size_; }
+    size_t file_pages(size_t i) const { return files_[i].file.pages() - files_[i].next; }
     // Decodes page n (counted from where the file stands) of file i with a
-    // decoder of the caller's (new_decoder) and releases what lies behind.
-    uint64_t decode_file_page(size_t i, size_t n, EventDecoder& decoder, EventSink& sink) const;
+    // decoder of the caller's (new_decoder). Each file has one buffer: one
+    // thread per file. A page that cannot be read is skipped (counted in
+    // decoder_skipped()).
+    uint64_t decode_file_page(size_t i, size_t n, EventDecoder& decoder, EventSink& sink);
     std::unique_ptr<EventDecoder> new_decoder() const;
     const EventDecoder& decoder() const { return *decoder_; }
     // After the files were read that way: they are done, their short tails
@@ -62,23 +66,23 @@ public:
 private:
     ReplaySource() = default;
     bool step(EventSink& sink, uint64_t& n);
-    // Drops decoded pages from this process's memory every release_window_ bytes.
-    void release_behind(const char* data, size_t next) const;
 
     std::string dir_;
     nlohmann::json meta_;
     tep_handle* tep_ = nullptr;
     std::unique_ptr<EventDecoder> decoder_;
-    // Each CPU's file mapped whole: pages are decoded in place, no copy
-    // through read(). `next` is the offset of the next page.
+    // Each CPU's file, read a chunk of pages at a time into a buffer of
+    // its own (page_file.h says why not mmap). `next` is the next page;
+    // `done` once its short tail, if any, is counted as truncated.
     struct CpuFile {
         int cpu;
-        const char* data = nullptr;
-        size_t size = 0, next = 0;
+        PageFile file;
+        size_t next = 0;
+        bool done = false;
     };
     std::vector<CpuFile> files_;
     size_t page_size_ = 0;
-    size_t release_window_ = 1u << 20;  // set at open: see release_behind
+    std::atomic<uint64_t> unreadable_pages_{0};  // pages a read failed on (parallel readers too)
     LossCounts losses_;
     uint64_t truncated_ = 0;
     uint64_t other_skipped_ = 0;  // by decoders of drain_in_parallel

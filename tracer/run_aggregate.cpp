@@ -95,6 +95,40 @@ __attribute__((always_inline)) inline void RunAggregate::count_function(int cpu,
     add(SymbolKind::Function, pid, static_cast<int64_t>(addr));
 }
 
+void RunAggregate::count_functions(int cpu, const FunctionRecord* r, const FunctionRecord* end) {
+    // count_function for a run, with what cannot change inside it asked
+    // once: whether there are entry-path functions at all, and whether a
+    // syscall waits on this CPU (a run holds no sys_enter, so none starts
+    // waiting; one that stops waiting is seen after on_function).
+    uint64_t interrupts = 0;
+    if (entry_.empty()) {
+        for (; r != end; ++r) {
+            if (r->flags & kInterruptContext) {
+                ++interrupts;
+                continue;
+            }
+            add(SymbolKind::Function, r->pid, static_cast<int64_t>(r->addr));
+        }
+        totals_.interrupt_excluded += interrupts;
+        return;
+    }
+    const size_t c = static_cast<size_t>(cpu < 0 ? 0 : cpu);
+    auto waiting = [&] { return c < pending_.size() && pending_[c].active; };
+    bool wait = waiting();
+    for (; r != end; ++r) {
+        if (r->flags & kInterruptContext) {
+            ++interrupts;
+            continue;
+        }
+        if (entry_.maybe_before(r->addr) || (wait && pending_[c].tid == r->pid)) {
+            on_function(cpu, r->pid, r->addr);
+            wait = waiting();
+        }
+        add(SymbolKind::Function, r->pid, static_cast<int64_t>(r->addr));
+    }
+    totals_.interrupt_excluded += interrupts;
+}
+
 void RunAggregate::outside_function(int cpu, pid_t pid, unsigned flags, uint64_t addr) {
     // An entry-path function after the window's end still says which
     // ABI a syscall inside it entered through (ia32_sys_call, ...).
@@ -107,7 +141,7 @@ void RunAggregate::on_function_run(EventKind, int cpu, const FunctionRecord* rec
     totals_.events += n;
     const FunctionRecord* end = records + n;
     if (!window_) {
-        for (const FunctionRecord* r = records; r != end; ++r) count_function(cpu, r->pid, r->flags, r->addr);
+        count_functions(cpu, records, end);
         return;
     }
     for (const FunctionRecord* r = records; r != end; ++r) {

@@ -117,6 +117,8 @@ private:
     void settle_through(uint64_t ts);
     // A function record inside the window: counted unless in interrupt context.
     void count_function(int cpu, pid_t pid, unsigned flags, uint64_t addr);
+    // count_function for every record of a run with no window.
+    void count_functions(int cpu, const FunctionRecord* r, const FunctionRecord* end);
     // One outside it: only what it says about a syscall's ABI is kept.
     void outside_function(int cpu, pid_t pid, unsigned flags, uint64_t addr);
     // Whether a function record matters to syscall naming: its task has a

@@ -112,6 +112,7 @@ void EntryPathIndex::add(uint64_t start, uint64_t end, EntryPathFunction f) {
     if (f.before_sys_enter) {
         before_lo_ = std::min(before_lo_, start);
         before_hi_ = std::max(before_hi_, end);
+        before_span_ = before_hi_ > before_lo_ ? before_hi_ - before_lo_ : 0;
     }
 }
 

@@ -74,7 +74,9 @@ public:
     void add(uint64_t start, uint64_t end, EntryPathFunction f);  // then finish()
     void finish();
     bool empty() const { return ranges_.empty(); }
-    bool maybe_before(uint64_t addr) const { return addr >= before_lo_ && addr < before_hi_; }
+    // One compare (unsigned wrap-around), not two: asked of every function
+    // record of a function-mode replay.
+    bool maybe_before(uint64_t addr) const { return addr - before_lo_ < before_span_; }
     const EntryPathFunction* find(uint64_t addr) const;
 
 private:
@@ -84,6 +86,7 @@ private:
     };
     std::vector<Range> ranges_;  // sorted by start, disjoint
     uint64_t before_lo_ = UINT64_MAX, before_hi_ = 0;
+    uint64_t before_span_ = 0;  // before_hi_ - before_lo_ once a function is in it
     // One bit per 4 KiB of kernel text from page_base_: set where an
     // entry-path function lies. find() runs for every function record while a
     // syscall waits for its dispatch record, and most such addresses are on
