@@ -164,6 +164,7 @@ void DockerRunner::prepare() {
                 versions_[line.substr(0, tab) == "Engine" ? "docker" : line.substr(0, tab)] = line.substr(tab + 1);
     if (is_gvisor()) versions_["runsc"] = runsc_.version;
     image_tag_ = "hap/" + workload_.name() + ":" + img.key.substr(0, 12);
+    rootfs_ = img.rootfs;
     holder_image_ = image_tag_;
     RunOptions o;
     auto have = run_command(docker({"image", "inspect", "--format", "{{.Id}}", image_tag_}), o);
@@ -197,7 +198,9 @@ void DockerRunner::launch() {
     // unikernel sees no mounts: a read-only root and tmpfs mounts mean nothing there.
     if (!is_nabla()) {
         args.push_back("--read-only");
-        const auto& user = workload_.spec().user;
+        // The image's uid and gid (scratch tmpfs belong to them); the same root docker imported.
+        const auto user = workload_.spec().user.empty() ? std::nullopt
+                                                        : std::optional(resolve_user(workload_.spec().user, rootfs_));
         for (const auto& d : workload_.scratch_dirs()) {
             args.push_back("--tmpfs");
             // A service that is not root writes its scratch paths as itself.

@@ -71,6 +71,7 @@ private:
     RunnerOptions opts_;
     const Workload& workload_;
     std::string engine_runtime_, platform_, host_, image_tag_, name_, id_;
+    std::string rootfs_;  // the root the image was imported from (its /etc/passwd names service.user)
     std::string holder_name_, holder_id_;  // docker:runsc only
     RunscInfo runsc_;                      // docker:runsc only
     std::string holder_image_;             // the workload's Debian root (holder's `sleep`)

@@ -87,7 +87,9 @@ void NativeRunner::launch() {
     std::vector<char*> envp;
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
-    const auto user = workload_.spec().user;  // uid, gid; nullopt = stay root
+    // uid, gid as the host knows the name; nullopt = stay root.
+    const auto user = workload_.spec().user.empty() ? std::nullopt
+                                                    : std::optional(resolve_user(workload_.spec().user, "/"));
     const std::string workdir = workload_.spec().workdir;
     std::vector<std::string> mount_opts;
     for (const auto& d : scratch) {

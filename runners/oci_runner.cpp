@@ -119,7 +119,7 @@ void OciRunner::launch() {
     p.cgroups_path = "/hap/" + id_;
     p.scratch_dirs = workload_.scratch_dirs();
     p.extra_env = workload_.environment();
-    if (const auto& user = workload_.spec().user) std::tie(p.uid, p.gid) = *user;
+    if (!workload_.spec().user.empty()) std::tie(p.uid, p.gid) = resolve_user(workload_.spec().user, image_.rootfs);
     if (!workload_.spec().workdir.empty()) p.cwd = workload_.spec().workdir;
     if (auto st = write_file(bundle_dir_ + "/config.json", make_oci_spec(p).dump(2)); !st)
         throw UserError(st.error().describe());

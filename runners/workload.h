@@ -49,7 +49,7 @@ public:
     std::vector<std::string> environment() const;
     // True when the file asks for what a runner must apply: a user, an
     // environment or a working directory other than the runtime's default.
-    bool sets_process_context() const { return spec_.user || !spec_.env.empty() || !spec_.workdir.empty(); }
+    bool sets_process_context() const { return !spec_.user.empty() || !spec_.env.empty() || !spec_.workdir.empty(); }
 
     // Probes until ready or timeout; false on timeout (the caller says why).
     bool wait_ready(const Endpoint& ep, std::chrono::seconds timeout) const;

@@ -235,11 +235,10 @@ WorkloadSpec parse_workload_spec(const std::string& text, const std::string& ori
         }
     }
     if (auto* n = r.get(svc, "user")) {
-        const std::string u = r.str(*n, "service.user");
-        static const std::regex kUidGid("([0-9]{1,9}):([0-9]{1,9})");
-        std::smatch m;
-        if (!std::regex_match(u, m, kUidGid)) r.fail(n->source(), "service.user", "must be \"UID:GID\" (numbers), not '" + u + "'");
-        w.user = std::make_pair(static_cast<uint32_t>(std::stoul(m[1])), static_cast<uint32_t>(std::stoul(m[2])));
+        w.user = r.str(*n, "service.user");
+        static const std::regex kUser("[0-9]{1,9}:[0-9]{1,9}|[a-z_][a-z0-9_-]{0,31}");
+        if (!std::regex_match(w.user, kUser))
+            r.fail(n->source(), "service.user", "must be \"UID:GID\" or a user name of the root, not '" + w.user + "'");
     }
     if (auto* n = r.get(svc, "workdir")) {
         w.workdir = r.str(*n, "service.workdir");
@@ -321,6 +320,28 @@ std::string WorkloadSpec::redacted_text() const {
     std::string out;
     for (size_t i = 0; i < lines.size(); ++i) out += lines[i] + (i + 1 < lines.size() ? "\n" : "");
     return out;
+}
+
+std::pair<uint32_t, uint32_t> resolve_user(const std::string& user, const std::string& root_dir) {
+    static const std::regex kUidGid("([0-9]{1,9}):([0-9]{1,9})");
+    std::smatch m;
+    if (std::regex_match(user, m, kUidGid))
+        return {static_cast<uint32_t>(std::stoul(m[1])), static_cast<uint32_t>(std::stoul(m[2]))};
+    const std::string passwd = (root_dir == "/" ? "" : root_dir) + "/etc/passwd";
+    auto text = read_file(passwd);
+    if (!text) throw UserError("service.user '" + user + "': cannot read " + passwd + ": " + text.error().describe());
+    for (const auto& line : split(*text, '\n')) {
+        auto f = split(line, ':');  // name:password:uid:gid:gecos:home:shell (passwd(5))
+        if (f.size() >= 4 && f[0] == user) {
+            try {
+                return {static_cast<uint32_t>(std::stoul(f[2])), static_cast<uint32_t>(std::stoul(f[3]))};
+            } catch (...) {
+                break;
+            }
+        }
+    }
+    throw UserError("service.user '" + user + "' is not a user of " + passwd,
+                    "give \"UID:GID\", or a user the root's packages create");
 }
 
 Argv expand_placeholders(const Argv& argv, const std::string& address, int port, long duration_s, int concurrency) {

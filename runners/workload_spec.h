@@ -64,7 +64,7 @@ struct WorkloadSpec {
     std::vector<std::string> scratch;                 // absolute paths, tmpfs on the read-only root
     std::vector<std::pair<std::string, std::string>> env;  // in file order
     std::vector<std::string> secret_env;             // names in env whose values are never stored
-    std::optional<std::pair<uint32_t, uint32_t>> user;  // uid, gid; nullopt = root (0:0)
+    std::string user;                                // "UID:GID" or a user name; "" = root (0:0)
     std::string workdir;                             // "" = "/"
     ReadyProbe ready;
     std::vector<SetupStep> setup;
@@ -90,6 +90,12 @@ WorkloadSpec parse_workload_spec(const std::string& text, const std::string& ori
 
 // Reads and parses the file at `path` (errors as above; an unreadable file too).
 WorkloadSpec load_workload_file(const std::string& path);
+
+// The uid and gid of service.user as the root at `root_dir` knows it ("/"
+// for the host): "UID:GID" as written, or NAME looked up in
+// ROOT/etc/passwd (its primary group). Throws UserError when the name is
+// not there or the file cannot be read.
+std::pair<uint32_t, uint32_t> resolve_user(const std::string& user, const std::string& root_dir);
 
 // Replaces {address}, {port}, {duration} (whole seconds) and {concurrency} in
 // each argument. The names are checked at parse time: none other is allowed.

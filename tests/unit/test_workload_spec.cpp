@@ -75,9 +75,8 @@ TEST_CASE("a workload file with every field parses to what it says", "[workload]
     CHECK(w.port == 7000);
     REQUIRE(w.env.size() == 2);
     CHECK(w.env[1] == std::make_pair(std::string("TOKEN"), std::string("s3cret")));
-    REQUIRE(w.user);
-    CHECK(w.user->first == 999);
-    CHECK(w.user->second == 998);
+    CHECK(w.user == "999:998");
+    CHECK(resolve_user(w.user, "/nonexistent") == std::make_pair(999u, 998u));  // numbers need no passwd
     CHECK(w.workdir == "/var/lib/redis");
     CHECK(w.ready.kind == ReadyProbe::Kind::kTcp);
     REQUIRE(w.setup.size() == 2);
@@ -202,9 +201,9 @@ TEST_CASE("a bad workload file is one error naming file, line and field, exit 2"
         auto [msg, code] = error_of(replaced(kGood, R"(secret-env = ["TOKEN"])", R"(secret-env = ["PASSWORD"])"));
         CHECK(msg.rfind("w.toml:13: service.secret-env: 'PASSWORD' is not in service.env", 0) == 0);
     }
-    SECTION("a user that is not UID:GID") {
-        auto [msg, code] = error_of(replaced(kGood, R"(user = "999:998")", R"(user = "postgres")"));
-        CHECK(msg.rfind("w.toml:14: service.user: must be \"UID:GID\"", 0) == 0);
+    SECTION("a user that is neither UID:GID nor a name") {
+        auto [msg, code] = error_of(replaced(kGood, R"(user = "999:998")", R"(user = "999:")"));
+        CHECK(msg.rfind("w.toml:14: service.user: must be \"UID:GID\" or a user name", 0) == 0);
     }
 }
 
@@ -235,4 +234,16 @@ TEST_CASE("the throughput is the last match in a real redis-benchmark -q output"
     CHECK(read_throughput(*out, "SET: ([0-9.]+) requests per second") == Approx(36036.04));
     CHECK_FALSE(read_throughput(*out, "LPUSH: ([0-9.]+) requests per second"));
     CHECK_FALSE(read_throughput("tps = many\n", "tps = ([a-z]+)"));  // not a number
+}
+
+TEST_CASE("a user name is looked up in the root's /etc/passwd", "[workload]") {
+    const std::string root = std::string(HAP_FIXTURES) + "/roots/postgres";
+    CHECK(resolve_user("postgres", root) == std::make_pair(100u, 102u));
+    CHECK(resolve_user("root", root) == std::make_pair(0u, 0u));
+    try {
+        (void)resolve_user("mysql", root);
+        FAIL("no error");
+    } catch (const UserError& e) {
+        CHECK(std::string(e.what()) == "service.user 'mysql' is not a user of " + root + "/etc/passwd");
+    }
 }
