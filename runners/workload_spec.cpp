@@ -1,6 +1,7 @@
 #include "workload_spec.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <regex>
 #include <set>
 #include <toml++/toml.h>
@@ -273,7 +274,11 @@ WorkloadSpec parse_workload_spec(const std::string& text, const std::string& ori
 WorkloadSpec load_workload_file(const std::string& path) {
     auto text = read_file(path);
     if (!text) throw UserError("workload file " + path + ": " + text.error().describe(), "", kExitUsage);
-    return parse_workload_spec(*text, path);
+    // The store keeps where the file was: an absolute path means something
+    // after the working directory is gone.
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(path, ec);
+    return parse_workload_spec(*text, ec ? path : absolute.lexically_normal().string());
 }
 
 std::vector<std::string> WorkloadSpec::host_tools() const {
