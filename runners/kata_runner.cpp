@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 
+#include "binary_origin.h"
 #include "files.h"
 #include "process.h"
 #include "process_snapshot.h"
@@ -203,6 +205,42 @@ void KataRunner::teardown() noexcept {
         ::kill(vmm_pid_, SIGKILL);
     vmm_pid_ = 0;
     if (link_) link_->teardown();
+}
+
+}  // namespace hap
+
+namespace hap {
+
+std::vector<std::string> kata_hypervisor_files(const std::string& config_text) {
+    std::map<std::string, std::string> found;
+    bool in_hypervisor = false;
+    for (const auto& raw : split(config_text, '\n')) {
+        const std::string line = trim(raw);
+        if (!line.empty() && line[0] == '[') {
+            in_hypervisor = line.rfind("[hypervisor.", 0) == 0;
+            continue;
+        }
+        if (!in_hypervisor) continue;
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string key = trim(line.substr(0, eq));
+        std::string value = trim(line.substr(eq + 1));
+        if (value.size() < 2 || value.front() != '"') continue;
+        value = value.substr(1, value.find('"', 1) - 1);
+        if (!value.empty() && !found.count(key)) found[key] = value;
+    }
+    std::vector<std::string> out;
+    for (const char* key : {"path", "kernel", "initrd", "image"})
+        if (found.count(key)) out.push_back(found[key]);
+    return out;
+}
+
+nlohmann::json KataRunner::settings() const {
+    nlohmann::json bins = nlohmann::json::array();
+    if (!install_.shim.empty()) bins.push_back(binary_origin(install_.shim));
+    if (auto text = read_file(install_.config); text)
+        for (const auto& f : kata_hypervisor_files(*text)) bins.push_back(binary_origin(f));
+    return {{"configuration", install_.config}, {"binaries", bins}};
 }
 
 }  // namespace hap

@@ -32,6 +32,11 @@ struct KataInstall {
     std::string containerd;  // socket
 };
 
+// The files a Kata configuration names in its [hypervisor.*] table: the
+// VMM (`path`), `kernel`, `initrd` and `image`, in that order, where set.
+// Kata's configuration-*.toml layout (src/runtime/config in Kata's source).
+std::vector<std::string> kata_hypervisor_files(const std::string& config_text);
+
 // Where a Kata install keeps things (release tarball under /opt/kata,
 // distribution packages under /usr); "" where nothing was found.
 KataInstall find_kata_install(const std::string& platform);
@@ -68,6 +73,9 @@ public:
     std::string platform() const override { return platform_; }
     std::string network() const override { return "veth (hap netns) via Kata tc-redirect"; }
     std::string image() const override { return image_ref_; }
+    // The configuration, and each binary and guest image Kata runs (shim,
+    // VMM, guest kernel, initrd or image) with sha256 and origin.
+    nlohmann::json settings() const override;
 
     void prepare() override;
     void launch() override;

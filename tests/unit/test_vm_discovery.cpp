@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "kata_runner.h"
 #include "process_snapshot.h"
 #include "vm_discovery.h"
 
@@ -306,4 +307,33 @@ TEST_CASE("vm discovery: a real Kata 1.12 sandbox (QEMU daemonized, threads unna
     CHECK(v.tids_with_role("vcpu").empty());
     CHECK(v.find(988)->role == "vmm");
     for (const auto& t : qemu->threads) CHECK(t.comm == "qemu-system-x86");
+}
+
+TEST_CASE("the files a Kata configuration runs: VMM, kernel, initrd, never [proxy]/[shim]/[netmon] paths", "[kata]") {
+    // The keys and tables of the configuration-qemu.toml the lab's Kata
+    // 1.12.1 ran with (results/lab-6.1-kata), values as there; image = "" is unset.
+    const std::string config = R"(# Copyright (c) 2017-2019 Intel Corporation
+[hypervisor.qemu]
+path = "/usr/bin/qemu-system-x86_64"
+kernel = "/opt/kata/share/kata-containers/vmlinuz-6.1.0-57-amd64"
+initrd = "/opt/kata/share/kata-containers/kata-initrd.img"
+image = ""
+machine_type = "q35"
+kernel_params = ""
+
+[proxy.kata]
+path = "/opt/kata/libexec/kata-containers/kata-proxy"
+
+[shim.kata]
+path = "/opt/kata/libexec/kata-containers/kata-shim"
+
+[netmon]
+path = "/opt/kata/libexec/kata-containers/kata-netmon"
+)";
+    CHECK(kata_hypervisor_files(config) ==
+          std::vector<std::string>{"/usr/bin/qemu-system-x86_64", "/opt/kata/share/kata-containers/vmlinuz-6.1.0-57-amd64",
+                                   "/opt/kata/share/kata-containers/kata-initrd.img"});
+    CHECK(kata_hypervisor_files("[hypervisor.firecracker]\npath = \"/opt/kata/bin/firecracker\"\nimage = \"/k/rootfs.img\"\n") ==
+          std::vector<std::string>{"/opt/kata/bin/firecracker", "/k/rootfs.img"});
+    CHECK(kata_hypervisor_files("").empty());
 }
