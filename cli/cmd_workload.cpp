@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "files.h"
 #include "options.h"
 #include "workload.h"
 
@@ -29,12 +30,6 @@ std::string load_name(const LoadSpec& l) {
         case LoadSpec::Kind::kCommand: return fmt::format("command {} (concurrency {}, {})", l.command[0], l.concurrency, l.unit);
     }
     return "?";
-}
-
-std::string words(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& w : v) s += (s.empty() ? "" : " ") + w;
-    return s;
 }
 
 }  // namespace
@@ -69,7 +64,7 @@ int cmd_workload(const std::vector<std::string>& args) {
             auto w = Workload(load_workload_file(t));
             const auto& s = w.spec();
             std::cout << fmt::format("{}: ok: workload {}, root debian-packages [{}], port {}, ready {}, {} setup step(s), load {}\n",
-                                     t, s.name, words(s.root.debian_packages), s.port, probe_name(s.ready), s.setup.size(),
+                                     t, s.name, join(s.root.debian_packages, " "), s.port, probe_name(s.ready), s.setup.size(),
                                      load_name(s.load));
         }
         return 0;
@@ -78,7 +73,7 @@ int cmd_workload(const std::vector<std::string>& args) {
         if (targets.size() != 1) throw UserError("workload show needs one NAME or FILE", "hapctl workload show redis", kExitUsage);
         auto w = make_workload(targets[0]);
         if (packages) {
-            std::cout << words(w->root_packages()) << "\n";
+            std::cout << join(w->root_packages(), " ") << "\n";
         } else {
             std::cout << "# " << w->spec().origin << "\n" << w->spec().redacted_text();
             if (!w->spec().text.empty() && w->spec().text.back() != '\n') std::cout << "\n";

@@ -35,11 +35,7 @@ std::string default_db_path() {
     return env && *env ? env : "hap.db";
 }
 
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out;
-}
+std::string joined(const std::vector<std::string>& names) { return join(names, ", "); }
 
 std::vector<std::string> absolute_nabla_images(const std::vector<std::string>& values) {
     std::vector<std::string> out;

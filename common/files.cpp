@@ -175,6 +175,12 @@ std::string last_line_of_file(const std::string& path) {
     return text ? last_line(*text) : "";
 }
 
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+    return out;
+}
+
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> parts;
     size_t start = 0;

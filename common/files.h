@@ -28,6 +28,8 @@ std::vector<std::string> list_dir(const std::string& path);  // names, no . or .
 Status make_dirs(const std::string& path);
 std::string trim(std::string s);
 std::vector<std::string> split(const std::string& s, char sep);
+// The parts with `sep` between them (split's inverse for one-character seps).
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
 // The last non-empty line of `text`, trimmed; a \r ends a line too (a serial
 // console's \r\n, a progress line rewritten in place). "" when there is none.
 std::string last_line(const std::string& text);

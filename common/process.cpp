@@ -69,10 +69,11 @@ std::string CommandResult::summary() const {
     for (const auto& line : split(trim(err.empty() ? out : err), '\n'))
         if (!trim(line).empty()) last += (last.empty() ? "" : " / ") + trim(line);
     if (last.size() > 400) last = last.substr(0, 400) + "...";
-    std::string how = timed_out ? "timed out"
-                      : signal  ? "killed by signal " + std::to_string(signal)
-                                : "exit " + std::to_string(exit_code);
-    return last.empty() ? how : how + ": " + last;
+    return last.empty() ? ended() : ended() + ": " + last;
+}
+
+std::string CommandResult::ended() const {
+    return timed_out ? "timed out" : signal ? "killed by signal " + std::to_string(signal) : "exit " + std::to_string(exit_code);
 }
 
 Expected<CommandResult> run_command(const Argv& argv, const RunOptions& opts) {

@@ -24,6 +24,8 @@ struct CommandResult {
     std::string out;
     std::string err;
     bool succeeded() const { return signal == 0 && !timed_out && exit_code == 0; }
+    // How it ended: "exit 3", "timed out", "killed by signal 9".
+    std::string ended() const;
     // "exit 3: <last line of stderr>" style summary for error messages.
     std::string summary() const;
 };

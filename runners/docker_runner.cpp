@@ -199,8 +199,8 @@ void DockerRunner::launch() {
     if (!is_nabla()) {
         args.push_back("--read-only");
         // The image's uid and gid (scratch tmpfs belong to them); the same root docker imported.
-        const auto user = workload_.spec().user.empty() ? std::nullopt
-                                                        : std::optional(resolve_user(workload_.spec().user, rootfs_));
+        std::optional<std::pair<uint32_t, uint32_t>> user;
+        if (!workload_.spec().user.empty()) user = resolve_user(workload_.spec().user, rootfs_);
         for (const auto& d : workload_.scratch_dirs()) {
             args.push_back("--tmpfs");
             // A service that is not root writes its scratch paths as itself.

@@ -148,7 +148,8 @@ Expected<int> on_thread_in_netns(const Endpoint& ep, const std::function<Expecte
     return result;
 }
 
-// Calls attempt() until it returns true, the timeout passes or an interrupt.
+}  // namespace
+
 bool probe_until(std::chrono::seconds timeout, const std::function<bool()>& attempt) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline && !interrupted()) {
@@ -157,8 +158,6 @@ bool probe_until(std::chrono::seconds timeout, const std::function<bool()>& atte
     }
     return false;
 }
-
-}  // namespace
 
 Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;

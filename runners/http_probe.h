@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,10 @@ std::optional<int> parse_http_status_line(const std::string& head);
 // One GET of `path` at ep (inside ep.netns when set, by /var/run/netns/NAME).
 // Returns the status code, or why there was none.
 Expected<int> http_get_status(const Endpoint& ep, const std::string& path, std::chrono::milliseconds timeout);
+
+// Calls attempt() every 200 ms until it returns true, the timeout passes or
+// an interrupt comes: the loop of every readiness probe.
+bool probe_until(std::chrono::seconds timeout, const std::function<bool()>& attempt);
 
 // Probes until a GET of `path` answers `status` or the timeout passes (or an interrupt).
 bool wait_http_status(const Endpoint& ep, const std::string& path, int status, std::chrono::seconds timeout);

@@ -36,11 +36,7 @@ RootfsImage ensure_rootfs(const Workload& workload, const std::string& cache_dir
     if (!r) throw UserError("cannot run " + script + ": " + r.error().describe());
     if (!r->succeeded())
         throw UserError("building the " + workload.name() + " image failed: " + r->summary(),
-                        "run " + [&] {
-                            std::string l;
-                            for (const auto& a : argv) l += (l.empty() ? "" : " ") + a;
-                            return l;
-                        }() + " to see the whole log");
+                        "run " + join(argv, " ") + " to see the whole log");
     img.rootfs = img.dir + "/rootfs";
     img.tarball = img.dir + "/rootfs.tar";
     auto key = read_file(img.dir + "/key");

@@ -8,25 +8,11 @@
 namespace hap {
 namespace {
 
-// The last non-empty line of a command's output, for a one-line error.
-std::string last_line(const CommandResult& r) {
-    for (const std::string* s : {&r.err, &r.out}) {
-        auto lines = split(trim(*s), '\n');
-        for (auto it = lines.rbegin(); it != lines.rend(); ++it)
-            if (!trim(*it).empty()) return trim(*it);
-    }
+// The last line the command printed, stderr first, for a one-line error.
+std::string last_output_line(const CommandResult& r) {
+    for (const std::string* s : {&r.err, &r.out})
+        if (std::string l = last_line(*s); !l.empty()) return l;
     return "(no output)";
-}
-
-// How it ended: "exit 3", "timed out", "killed by signal 9".
-std::string ended(const CommandResult& r) {
-    return r.timed_out ? "timed out" : r.signal ? "killed by signal " + std::to_string(r.signal) : "exit " + std::to_string(r.exit_code);
-}
-
-std::string joined(const Argv& argv) {
-    std::string s;
-    for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-    return s;
 }
 
 }  // namespace
@@ -58,15 +44,15 @@ LoadResult run_load_command(const LoadSpec& spec, const Endpoint& ep, std::chron
     LoadResult res;
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!r->succeeded())
-        throw UserError("load command failed (" + ended(*r) + "): " + last_line(*r), "the command was: " + joined(argv));
+        throw UserError("load command failed (" + r->ended() + "): " + last_output_line(*r), "the command was: " + join(argv, " "));
     auto rate = read_throughput(r->out + "\n" + r->err, spec.throughput_pattern);
     if (!rate)
         throw UserError("the throughput cannot be read from the load's output: load.throughput '" + spec.throughput_pattern +
-                            "' does not match (its last line: " + last_line(*r) + ")",
-                        "the command was: " + joined(argv));
+                            "' does not match (its last line: " + last_output_line(*r) + ")",
+                        "the command was: " + join(argv, " "));
     res.throughput = *rate;
     res.unit = spec.unit;
-    res.detail = joined(argv);
+    res.detail = join(argv, " ");
     return res;
 }
 
@@ -78,7 +64,7 @@ void run_setup_step(const SetupStep& step, size_t index, const Endpoint& ep, std
     o.timeout = std::chrono::seconds(step.timeout_s);
     auto r = run_command(in_netns(ep.netns, argv), o);
     if (!r) throw UserError(which + " cannot start: " + r.error().describe(), "install it on the host, or fix the [[setup]] step");
-    if (!r->succeeded()) throw UserError(which + " failed (" + ended(*r) + "): " + last_line(*r), "the command was: " + joined(argv));
+    if (!r->succeeded()) throw UserError(which + " failed (" + r->ended() + "): " + last_output_line(*r), "the command was: " + join(argv, " "));
 }
 
 }  // namespace hap

@@ -88,8 +88,8 @@ void NativeRunner::launch() {
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
     // uid, gid as the host knows the name; nullopt = stay root.
-    const auto user = workload_.spec().user.empty() ? std::nullopt
-                                                    : std::optional(resolve_user(workload_.spec().user, "/"));
+    std::optional<std::pair<uint32_t, uint32_t>> user;
+    if (!workload_.spec().user.empty()) user = resolve_user(workload_.spec().user, "/");
     const std::string workdir = workload_.spec().workdir;
     std::vector<std::string> mount_opts;
     for (const auto& d : scratch) {

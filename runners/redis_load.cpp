@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "files.h"
+#include "http_probe.h"
 #include "interrupt.h"
 
 namespace hap {
@@ -12,15 +13,13 @@ namespace hap {
 using Clock = std::chrono::steady_clock;
 
 bool wait_redis_ping(const Endpoint& ep, std::chrono::seconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline && !interrupted()) {
+    const Argv argv = in_netns(ep.netns, {"redis-cli", "-h", ep.address, "-p", std::to_string(ep.port), "PING"});
+    return probe_until(timeout, [&] {
         RunOptions o;
         o.timeout = kReadyAttemptTimeout;
-        auto r = run_command(in_netns(ep.netns, {"redis-cli", "-h", ep.address, "-p", std::to_string(ep.port), "PING"}), o);
-        if (r && r->succeeded() && trim(r->out) == "PONG") return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
+        auto r = run_command(argv, o);
+        return r && r->succeeded() && trim(r->out) == "PONG";
+    });
 }
 
 std::vector<std::pair<std::string, double>> parse_redis_benchmark_csv(const std::string& out) {

@@ -6,7 +6,6 @@
 
 #include "files.h"
 #include "http_probe.h"
-#include "interrupt.h"
 #include "load_command.h"
 #include "redis_load.h"
 #include "wrk_load.h"
@@ -79,16 +78,13 @@ bool Workload::wait_ready(const Endpoint& ep, std::chrono::seconds timeout) cons
         case ReadyProbe::Kind::kCommand: break;
     }
     const Argv argv = in_netns(ep.netns, expand_placeholders(p.command, ep.address, ep.port, 0, spec_.load.concurrency));
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline && !interrupted()) {
+    // A probe that cannot start never answers: said as such by the caller.
+    return probe_until(timeout, [&] {
         RunOptions o;
         o.timeout = kReadyAttemptTimeout;
         auto r = run_command(argv, o);
-        if (!r) return false;  // cannot start: host_tools() was checked before; say "never answered"
-        if (r->succeeded()) return true;
-        ::usleep(200 * 1000);
-    }
-    return false;
+        return r && r->succeeded();
+    });
 }
 
 void Workload::run_setup(const Endpoint& ep, std::chrono::seconds duration) const {
