@@ -312,7 +312,7 @@ TEST_CASE("vm discovery: a real Kata 1.12 sandbox (QEMU daemonized, threads unna
 TEST_CASE("the files a Kata configuration runs: VMM, kernel, initrd, never [proxy]/[shim]/[netmon] paths", "[kata]") {
     // The keys and tables of the configuration-qemu.toml the lab's Kata
     // 1.12.1 ran with (results/lab-6.1-kata), values as there; image = "" is unset.
-    const std::string config = R"(# Copyright (c) 2017-2019 Intel Corporation
+    const std::string config = R"(# the lab's configuration, its hypervisor table and three tables after it
 [hypervisor.qemu]
 path = "/usr/bin/qemu-system-x86_64"
 kernel = "/opt/kata/share/kata-containers/vmlinuz-6.1.0-57-amd64"
