@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "files.h"
 #include "nabla_image.h"
 
 #include "error.h"
