@@ -8,6 +8,7 @@
 #include "command.h"
 #include "files.h"
 #include "options.h"
+#include "root_source.h"
 #include "workload.h"
 
 namespace hap::cli {
@@ -63,9 +64,15 @@ int cmd_workload(const std::vector<std::string>& args) {
             // A file, whatever its name: check is for files, never built-ins.
             auto w = Workload(load_workload_file(t));
             const auto& s = w.spec();
-            std::cout << fmt::format("{}: ok: workload {}, root debian-packages [{}], port {}, ready {}, {} setup step(s), load {}\n",
-                                     t, s.name, join(s.root.debian_packages, " "), s.port, probe_name(s.ready), s.setup.size(),
-                                     load_name(s.load));
+            // The root must exist, and an image must be for this host, now:
+            // check is the promise that measure will not refuse the file.
+            const RootSourceFacts facts = inspect_root_source(s);
+            std::string root = s.root.kind == RootSpec::Kind::kDebianPackages
+                                   ? "debian-packages [" + join(s.root.debian_packages, " ") + "]"
+                                   : s.root.field.substr(5) + " " + s.root.source;
+            if (!facts.architecture.empty()) root += " (" + facts.os + "/" + facts.architecture + ", sha256:" + facts.key.substr(0, 12) + ")";
+            std::cout << fmt::format("{}: ok: workload {}, root {}, port {}, ready {}, {} setup step(s), load {}\n", t, s.name, root,
+                                     s.port, probe_name(s.ready), s.setup.size(), load_name(s.load));
         }
         return 0;
     }
@@ -73,6 +80,9 @@ int cmd_workload(const std::vector<std::string>& args) {
         if (targets.size() != 1) throw UserError("workload show needs one NAME or FILE", "hapctl workload show redis", kExitUsage);
         auto w = make_workload(targets[0]);
         if (packages) {
+            if (w->spec().root.kind != RootSpec::Kind::kDebianPackages)
+                throw UserError("the " + w->name() + " workload's root is " + w->spec().root.field + ", not Debian packages",
+                                "--packages is for roots hap builds (root.debian-packages)", kExitUsage);
             std::cout << join(w->root_packages(), " ") << "\n";
         } else {
             std::cout << "# " << w->spec().origin << "\n" << w->spec().redacted_text();

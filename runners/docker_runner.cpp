@@ -166,6 +166,7 @@ void DockerRunner::prepare() {
     image_tag_ = "hap/" + workload_.name() + ":" + img.key.substr(0, 12);
     rootfs_ = img.rootfs;
     holder_image_ = image_tag_;
+    if (workload_.spec().root.kind != RootSpec::Kind::kDebianPackages) stored_image_ = img.reference;
     RunOptions o;
     auto have = run_command(docker({"image", "inspect", "--format", "{{.Id}}", image_tag_}), o);
     if (!have || !have->succeeded()) {

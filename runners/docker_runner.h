@@ -40,7 +40,9 @@ public:
         if (is_nabla()) return "veth as eth0 in a holder container's netns, bridged by runnc to its tap";
         return "none + veth (hap netns)";
     }
-    std::string image() const override { return image_tag_; }
+    // The tag it runs; for a user's image, tarball or directory root, that
+    // root's own reference (its digest), which the tag only abbreviates.
+    std::string image() const override { return stored_image_.empty() ? image_tag_ : stored_image_; }
     bool applies_process_context() const override { return !is_nabla(); }
     // {"versions": {"docker", "containerd", "runc", "docker-init", "runsc"}}
     // as the engine reports them (known after prepare()), and for
@@ -70,7 +72,7 @@ private:
 
     RunnerOptions opts_;
     const Workload& workload_;
-    std::string engine_runtime_, platform_, host_, image_tag_, name_, id_;
+    std::string engine_runtime_, platform_, host_, image_tag_, stored_image_, name_, id_;
     std::string rootfs_;  // the root the image was imported from (its /etc/passwd names service.user)
     std::string holder_name_, holder_id_;  // docker:runsc only
     RunscInfo runsc_;                      // docker:runsc only

@@ -5,6 +5,7 @@
 
 #include "files.h"
 #include "process.h"
+#include "root_source.h"
 #include "workload.h"
 
 #ifndef HAP_SOURCE_DIR
@@ -19,6 +20,8 @@ std::string scripts_dir() {
 }
 
 RootfsImage ensure_rootfs(const Workload& workload, const std::string& cache_dir) {
+    if (workload.spec().root.kind != RootSpec::Kind::kDebianPackages)
+        return ensure_unpacked_root(workload.spec(), inspect_root_source(workload.spec()), cache_dir);
     RootfsImage img;
     img.dir = cache_dir + "/images/" + workload.name();
     const std::string script = scripts_dir() + "/image/build-rootfs";
@@ -41,6 +44,7 @@ RootfsImage ensure_rootfs(const Workload& workload, const std::string& cache_dir
     img.tarball = img.dir + "/rootfs.tar";
     auto key = read_file(img.dir + "/key");
     img.key = key ? trim(*key) : "";
+    img.reference = "rootfs:" + img.key.substr(0, 12);
     return img;
 }
 

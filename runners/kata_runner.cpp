@@ -144,7 +144,7 @@ void KataRunner::prepare() {
         return;
     }
     rootfs_ = ensure_rootfs(workload_, opts_.cache_dir);
-    image_ref_ = "rootfs:" + rootfs_.key.substr(0, 12);
+    image_ref_ = rootfs_.reference;
 }
 
 void KataRunner::launch() {

@@ -51,11 +51,10 @@ void NativeRunner::prepare() {
     const std::string bin = workload_.command().at(0);
     if (::access(bin.c_str(), X_OK) != 0)
         throw UserError("--runtime native needs " + bin + " on the host, and it is missing",
-                        "reinstall the Debian package(s) " + [&] {
-                            std::string l;
-                            for (const auto& p : workload_.debian_packages()) l += (l.empty() ? "" : " ") + p;
-                            return l;
-                        }());
+                        workload_.debian_packages().empty()
+                            ? "native runs the service from the host, not from the file's " + workload_.spec().root.field +
+                                  ": install it on the host"
+                            : "reinstall the Debian package(s) " + join(workload_.debian_packages(), " "));
 }
 
 void NativeRunner::launch() {

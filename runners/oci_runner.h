@@ -19,7 +19,7 @@ public:
     std::string runtime() const override { return runtime_; }
     std::string platform() const override { return platform_; }
     std::string network() const override;
-    std::string image() const override { return image_.dir.empty() ? "" : "rootfs:" + image_.key.substr(0, 12); }
+    std::string image() const override { return image_.reference; }
     bool applies_process_context() const override { return true; }
     // {"runtime_binary": path, "versions": {"runsc": "0.0~20240729.0"}} and,
     // for gVisor, the binary's default platform and all it has.

@@ -86,22 +86,37 @@ std::string ensure_guest_block_image(const RootfsImage& image, const std::string
     return run_builder("build-block-image", {image.dir, cache_dir + "/vm"}, "building the guest's root disk image");
 }
 
-std::string guest_job_script(const Argv& command) {
+std::string guest_job_script(const GuestProcess& process) {
     std::string s = "# written by hapctl (runners/vm_guest.cpp)\n"
-                    "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root\n"
-                    "exec chroot /newroot";
-    for (const auto& a : command) s += " " + single_quoted(a);
+                    "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root\n";
+    if (process.is_default()) {
+        s += "exec chroot /newroot";
+        for (const auto& a : process.command) s += " " + single_quoted(a);
+        return s + "\n";
+    }
+    const std::string ids = std::to_string(process.uid) + ":" + std::to_string(process.gid);
+    // The root is read-only and may have no busybox; /run is the guest's tmpfs.
+    s += "mkdir -p /newroot/run/hap && cp /bin/busybox /newroot/run/hap/busybox || exit 1\n";
+    for (const auto& d : process.scratch) s += "chown " + ids + " " + single_quoted("/newroot" + d) + " || exit 1\n";
+    // argv[0] "busybox" (-a) makes busybox take the applet from argv[1].
+    s += "exec chroot /newroot /run/hap/busybox start-stop-daemon -S -c " + ids +
+         " -x /run/hap/busybox -a busybox -- env";
+    for (const auto& e : process.env) s += " " + single_quoted(e);
+    s += " /run/hap/busybox sh -c 'cd \"$1\" || exit 1; shift; exec \"$@\"' sh " +
+         single_quoted(process.workdir.empty() ? "/" : process.workdir);
+    for (const auto& a : process.command) s += " " + single_quoted(a);
     return s + "\n";
 }
 
-void write_guest_initrd(const std::string& base, const std::string& address_cidr, const std::vector<std::string>& scratch,
-                        const Argv& command, const std::string& work_dir, const std::string& out) {
+void write_guest_initrd(const std::string& base, const std::string& address_cidr, const GuestProcess& process,
+                        const std::string& work_dir, const std::string& out) {
+    const std::vector<std::string>& scratch = process.scratch;
     const std::string job = work_dir + "/job";
     if (auto st = make_dirs(job); !st) throw UserError(st.error().describe());
     std::string scratch_line;
     for (const auto& d : scratch) scratch_line += (scratch_line.empty() ? "" : " ") + d;
     for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-             {"address", address_cidr + "\n"}, {"scratch", scratch_line + "\n"}, {"run", guest_job_script(command)}})
+             {"address", address_cidr + "\n"}, {"scratch", scratch_line + "\n"}, {"run", guest_job_script(process)}})
         if (auto st = write_file(job + "/" + name, text); !st) throw UserError(st.error().describe());
 
     RunOptions o;

@@ -6,6 +6,7 @@
 // initramfs as a second cpio archive, which Linux unpacks over the first.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,15 +33,31 @@ std::string ensure_guest_initramfs(const GuestKernel& kernel, const std::string&
 // The cached ext4 image of a workload root. Throws UserError.
 std::string ensure_guest_block_image(const RootfsImage& image, const std::string& cache_dir);
 
+// What the guest runs, and as whom: the workload file's command, user,
+// environment and working directory.
+struct GuestProcess {
+    Argv command;
+    uint32_t uid = 0, gid = 0;          // resolved on the host from the root's /etc/passwd
+    std::vector<std::string> env;       // "NAME=value", on top of PATH and HOME
+    std::string workdir;                // "" = "/"
+    std::vector<std::string> scratch;   // tmpfs paths the workload writes: owned by uid:gid
+    bool is_default() const { return uid == 0 && gid == 0 && env.empty() && workdir.empty(); }
+};
+
 // /job/run of the guest: busybox sh that chroots into the workload's root
-// and execs `command`, each argument single-quoted.
-std::string guest_job_script(const Argv& command);
+// and execs the command, each argument single-quoted. With a user, an
+// environment or a working directory, busybox itself is copied to the
+// root's /run (a tmpfs of the guest) and applies them inside the chroot:
+// start-stop-daemon -c UID:GID (busybox's setpriv cannot change ids; the
+// uid must be in the root's /etc/passwd), env, then sh's cd. The scratch
+// tmpfs are given to UID:GID first.
+std::string guest_job_script(const GuestProcess& process);
 
 // Writes `out`: the initramfs `base` padded to 4-byte alignment, then a newc
 // cpio holding job/address (`address_cidr`), job/scratch (the paths the
 // workload writes, space-separated) and job/run. `work_dir` is scratch
 // space of the launch. Throws UserError.
-void write_guest_initrd(const std::string& base, const std::string& address_cidr, const std::vector<std::string>& scratch,
-                        const Argv& command, const std::string& work_dir, const std::string& out);
+void write_guest_initrd(const std::string& base, const std::string& address_cidr, const GuestProcess& process,
+                        const std::string& work_dir, const std::string& out);
 
 }  // namespace hap

@@ -13,6 +13,7 @@
 #include "kvm_guests.h"
 #include "process_snapshot.h"
 #include "vm_discovery.h"
+#include "workload.h"
 
 namespace hap {
 namespace {
@@ -85,6 +86,30 @@ void VmRunner::start_virtiofsd() {
     if (!path_exists(sock)) throw UserError("virtiofsd did not create its socket within 10 s", "see " + dir_ + "/virtiofsd.log");
 }
 
+GuestProcess VmRunner::guest_process() const {
+    GuestProcess p;
+    p.command = workload_.command();
+    p.scratch = workload_.scratch_dirs();
+    p.env = workload_.environment();
+    p.workdir = workload_.spec().workdir;
+    if (!workload_.spec().user.empty()) {
+        std::tie(p.uid, p.gid) = resolve_user(workload_.spec().user, rootfs_.rootfs);
+        // busybox's start-stop-daemon takes the uid's entry from the root's
+        // /etc/passwd (its initgroups and home), and fails without one.
+        auto passwd = read_file(rootfs_.rootfs + "/etc/passwd");
+        bool found = false;
+        for (const auto& line : split(passwd ? *passwd : "", '\n')) {
+            auto f = split(line, ':');
+            if (f.size() > 2 && f[2] == std::to_string(p.uid)) found = true;
+        }
+        if (!found)
+            throw UserError("the vm runtime applies service.user through the root's /etc/passwd, and uid " +
+                                std::to_string(p.uid) + " is not in it",
+                            "give a user the root's /etc/passwd names");
+    }
+    return p;
+}
+
 void VmRunner::launch() {
     const int seq = g_seq++;
     id_ = "hap-" + std::to_string(::getpid()) + "-" + std::to_string(seq);
@@ -95,8 +120,7 @@ void VmRunner::launch() {
 
     link_ = std::make_unique<NetnsLink>(seq);
     link_->create_with_vm_tap(kTap);
-    write_guest_initrd(initramfs_, std::string(kWorkloadAddress) + "/30", workload_.scratch_dirs(), workload_.command(), dir_,
-                       dir_ + "/initrd");
+    write_guest_initrd(initramfs_, std::string(kWorkloadAddress) + "/30", guest_process(), dir_, dir_ + "/initrd");
     if (shape_.root == RootSharing::VirtioFs) start_virtiofsd();
 
     VmLaunchSpec spec;

@@ -34,7 +34,8 @@ public:
     bool runs_kvm_guest() const override { return true; }
     std::string platform() const override { return shape_.machine; }
     std::string network() const override { return shape_.network(); }
-    std::string image() const override { return rootfs_.dir.empty() ? "" : "rootfs:" + rootfs_.key.substr(0, 12); }
+    std::string image() const override { return rootfs_.reference; }
+    bool applies_process_context() const override { return true; }
 
     void prepare() override;
     void launch() override;
@@ -46,6 +47,8 @@ public:
     void teardown() noexcept override;
 
 private:
+    // The workload's command, user, environment and working directory as the guest applies them.
+    GuestProcess guest_process() const;
     void start_virtiofsd();
     void keep_logs() noexcept;
 

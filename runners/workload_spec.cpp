@@ -172,6 +172,62 @@ LoadSpec read_load(const Reader& r, const toml::table& t) {
     return l;
 }
 
+// A path in the file is relative to the file's own directory (a built-in,
+// whose origin is "builtin:NAME", has only absolute ones).
+std::string path_from(const std::string& origin, const std::string& p) {
+    if (p.empty() || p[0] == '/' || origin.empty() || origin[0] != '/') return p;
+    return (std::filesystem::path(origin).parent_path() / p).lexically_normal().string();
+}
+
+RootSpec read_root(const Reader& r, const toml::table& t, const std::string& origin) {
+    r.only(t, "root.", {"debian-packages", "image", "tarball", "directory"});
+    RootSpec root;
+    const toml::node* given = nullptr;
+    for (const char* k : {"debian-packages", "image", "tarball", "directory"})
+        if (auto* n = r.get(t, k)) {
+            if (given) r.fail(n->source(), std::string("root.") + k, "give one of root.debian-packages, image, tarball or directory");
+            given = n;
+            root.field = std::string("root.") + k;
+        }
+    if (!given) r.fail(t.source(), "root", "needs one of debian-packages, image, tarball or directory");
+    root.line = static_cast<int>(given->source().begin.line);
+    if (root.field == "root.debian-packages") {
+        root.kind = RootSpec::Kind::kDebianPackages;
+        root.debian_packages = r.strings(*given, root.field);
+        if (root.debian_packages.empty()) r.fail(given->source(), root.field, "must name at least one package");
+        static const std::regex kPackage("(apt:)?[a-z0-9][a-z0-9+.-]+");
+        for (const auto& p : root.debian_packages)
+            if (!std::regex_match(p, kPackage)) r.fail(given->source(), root.field, "'" + p + "' is not a Debian package name");
+        return root;
+    }
+    const std::string value = r.str(*given, root.field);
+    if (value.empty()) r.fail(given->source(), root.field, "must not be empty");
+    if (root.field == "root.tarball" || root.field == "root.directory") {
+        root.kind = root.field == "root.tarball" ? RootSpec::Kind::kTarball : RootSpec::Kind::kDirectory;
+        root.source = path_from(origin, value);
+        return root;
+    }
+    root.kind = RootSpec::Kind::kImage;
+    // skopeo's transports that read local images only (no registry is
+    // reachable, and a pull is not a measurement's business).
+    const auto colon = value.find(':');
+    const std::string transport = value.substr(0, colon);
+    const std::string rest = colon == std::string::npos ? "" : value.substr(colon + 1);
+    if (transport == "docker-daemon") {
+        if (rest.empty()) r.fail(given->source(), root.field, "docker-daemon: needs NAME:TAG or an image ID");
+        root.source = value;
+    } else if (transport == "docker-archive" || transport == "oci" || transport == "oci-archive") {
+        if (rest.empty()) r.fail(given->source(), root.field, transport + ": needs a path");
+        // PATH[:REF]: the path ends at the first colon after it, as skopeo reads it.
+        const auto c2 = rest.find(':');
+        root.source = transport + ":" + path_from(origin, rest.substr(0, c2)) + (c2 == std::string::npos ? "" : rest.substr(c2));
+    } else {
+        r.fail(given->source(), root.field,
+               "'" + value + "' is not a local image (give docker-archive:PATH, oci:DIR[:REF], oci-archive:PATH or docker-daemon:NAME:TAG)");
+    }
+    return root;
+}
+
 }  // namespace
 
 WorkloadSpec parse_workload_spec(const std::string& text, const std::string& origin) {
@@ -194,17 +250,7 @@ WorkloadSpec parse_workload_spec(const std::string& text, const std::string& ori
         r.fail(name.source(), "name", "must be 1-64 of a-z 0-9 _ . - (starting with a letter or digit)");
     if (auto* n = r.get(doc, "description")) w.description = r.str(*n, "description");
 
-    const toml::table& root = r.table(r.need(doc, "", "root"), "root");
-    r.only(root, "root.", {"debian-packages", "image"});
-    if (auto* n = r.get(root, "image"))
-        r.fail(n->source(), "root.image",
-               "images (docker, OCI layout, docker save archive) are not supported yet: give root.debian-packages");
-    const toml::node& pk = r.need(root, "root.", "debian-packages");
-    w.root.debian_packages = r.strings(pk, "root.debian-packages");
-    if (w.root.debian_packages.empty()) r.fail(pk.source(), "root.debian-packages", "must name at least one package");
-    static const std::regex kPackage("(apt:)?[a-z0-9][a-z0-9+.-]+");
-    for (const auto& p : w.root.debian_packages)
-        if (!std::regex_match(p, kPackage)) r.fail(pk.source(), "root.debian-packages", "'" + p + "' is not a Debian package name");
+    w.root = read_root(r, r.table(r.need(doc, "", "root"), "root"), origin);
 
     const toml::table& svc = r.table(r.need(doc, "", "service"), "service");
     r.only(svc, "service.", {"command", "port", "scratch", "env", "secret-env", "user", "workdir"});

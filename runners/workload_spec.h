@@ -46,13 +46,23 @@ struct LoadSpec {
     std::string unit;                // kCommand: e.g. "transactions/s"
 };
 
-// Where the root file system comes from. Only what hap can run today is
-// accepted: a Debian bookworm root built from packages by
-// scripts/image/build-rootfs (image kinds are refused in one line).
+// Where the root file system comes from: exactly one of
+//   debian-packages  a Debian bookworm root hap builds (scripts/image/build-rootfs);
+//   image            a skopeo reference: docker-archive:PATH (`docker save`),
+//                    oci:DIR[:REF] (an OCI image layout), oci-archive:PATH, or
+//                    docker-daemon:NAME:TAG (the local engine at $DOCKER_HOST);
+//   tarball          a tar of a root file system;
+//   directory        a root file system in a directory.
+// Images, tarballs and directories are unpacked once per content key into
+// hap's cache (scripts/image/unpack-root) and used read-only from there.
 struct RootSpec {
-    std::vector<std::string> debian_packages;  // "apt:NAME" = installed by apt-get in the new root
+    enum class Kind { kDebianPackages, kImage, kTarball, kDirectory };
+    Kind kind = Kind::kDebianPackages;
+    std::vector<std::string> debian_packages;  // kDebianPackages; "apt:NAME" = installed by apt-get in the new root
+    std::string source;   // kImage: the reference, its path made absolute; else the absolute path
+    std::string field;    // "root.image", "root.tarball", ... : named in errors about the source
+    int line = 0;         // the source's line in the file, for those errors
 };
-
 struct WorkloadSpec {
     std::string name;         // [a-z0-9][a-z0-9_.-]*
     std::string description;

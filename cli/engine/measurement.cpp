@@ -16,6 +16,7 @@
 #include "host_facts.h"
 #include "interrupt.h"
 #include "leftovers.h"
+#include "root_source.h"
 #include "runner.h"
 #include "store.h"
 #include "trace_session.h"
@@ -146,6 +147,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
     if (req.duration.count() < 1) throw UserError("--duration must be at least 1 second", "", kExitUsage);
     if (!parse_modes(req.mode_spec)) throw UserError(parse_modes(req.mode_spec).error().message, "", kExitUsage);
     auto workload = make_workload(req.workload);
+    (void)inspect_root_source(workload->spec());  // an image that is missing or for another machine: exit 2 now
     RunnerOptions ro{req.runtime, req.platform, req.state_dir, req.cache_dir, req.docker_host, req.vm, req.nabla_images};
     auto runner = make_runner(ro, *workload);
     for (const std::string& rt : {req.runtime, runner->runtime()})
@@ -156,7 +158,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
         throw UserError(fmt::format("the {} workload sets service.user, service.env or service.workdir, which the {} "
                                     "runner does not apply yet",
                                     workload->name(), runner->runtime()),
-                        "measure it in native, runc, crun, runsc or docker", kExitUsage);
+                        "measure it in native, runc, crun, runsc, docker or vm", kExitUsage);
     if (::geteuid() != 0)
         throw UserError("hapctl measure needs root: it configures tracefs and starts container runtimes",
                         "run it as root (sudo hapctl ...)");

@@ -116,9 +116,28 @@ TEST_CASE("vm shapes refuse unknown platforms and sizes with a usage error", "[v
 }
 
 TEST_CASE("the guest's job script quotes every argument for busybox sh", "[vm]") {
-    const std::string s = guest_job_script({"/usr/bin/redis-server", "--save", "", "--x", "it's"});
+    GuestProcess p;
+    p.command = {"/usr/bin/redis-server", "--save", "", "--x", "it's"};
+    const std::string s = guest_job_script(p);
     CHECK(s.find("exec chroot /newroot '/usr/bin/redis-server' '--save' '' '--x' 'it'\\''s'\n") != std::string::npos);
     CHECK(s.find("export PATH=") != std::string::npos);
+    CHECK(s.find("start-stop-daemon") == std::string::npos);  // nothing to apply: the plain chroot, as before
+}
+
+TEST_CASE("the guest applies a user, an environment and a working directory inside the chroot", "[vm]") {
+    GuestProcess p;
+    p.command = {"/bin/sh", "-c", "exec postgres"};
+    p.uid = 105;
+    p.gid = 108;
+    p.env = {"PGDATA=/var/lib/postgresql/data", "LANG=C.UTF-8"};
+    p.workdir = "/var/lib/postgresql";
+    p.scratch = {"/var/lib/postgresql"};
+    const std::string s = guest_job_script(p);
+    CHECK(s.find("cp /bin/busybox /newroot/run/hap/busybox") != std::string::npos);
+    CHECK(s.find("chown 105:108 '/newroot/var/lib/postgresql' || exit 1\n") != std::string::npos);
+    CHECK(s.find("exec chroot /newroot /run/hap/busybox start-stop-daemon -S -c 105:108 -x /run/hap/busybox -a busybox -- env "
+                 "'PGDATA=/var/lib/postgresql/data' 'LANG=C.UTF-8' /run/hap/busybox sh -c 'cd \"$1\" || exit 1; shift; exec \"$@\"' "
+                 "sh '/var/lib/postgresql' '/bin/sh' '-c' 'exec postgres'\n") != std::string::npos);
 }
 
 TEST_CASE("the guest kernel command line ends QEMU on panic and names the root", "[vm]") {

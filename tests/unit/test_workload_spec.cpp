@@ -171,10 +171,20 @@ TEST_CASE("a bad workload file is one error naming file, line and field, exit 2"
         auto [msg, code] = error_of(replaced(kGood, "'GET: ([0-9.]+) requests per second'", "'GET: [0-9.]+'"));
         CHECK(msg.rfind("w.toml:30: load.throughput: needs a group", 0) == 0);
     }
-    SECTION("an image root is refused in one line until images are supported") {
+    SECTION("two roots") {
         auto [msg, code] = error_of(replaced(kGood, "[root]\n", "[root]\nimage = \"oci:/srv/pg\"\n"));
         CHECK(code == kExitUsage);
-        CHECK(msg.rfind("w.toml:6: root.image: images", 0) == 0);
+        CHECK(msg.rfind("w.toml:6: root.image: give one of root.debian-packages, image, tarball or directory", 0) == 0);
+    }
+    SECTION("no root") {
+        auto [msg, code] = error_of(replaced(kGood, "debian-packages = [\"redis-server\", \"apt:redis-tools\"]\n", ""));
+        CHECK(msg.rfind("w.toml:5: root: needs one of debian-packages, image, tarball or directory", 0) == 0);
+    }
+    SECTION("an image from a registry") {
+        auto [msg, code] = error_of(replaced(kGood, "debian-packages = [\"redis-server\", \"apt:redis-tools\"]",
+                                             "image = \"docker://debian:12\""));
+        CHECK(code == kExitUsage);
+        CHECK(msg.rfind("w.toml:6: root.image: 'docker://debian:12' is not a local image", 0) == 0);
     }
     SECTION("a syntax error") {
         auto [msg, code] = error_of(replaced(kGood, "port = 7000", "port = = 7000"));
@@ -205,6 +215,26 @@ TEST_CASE("a bad workload file is one error naming file, line and field, exit 2"
         auto [msg, code] = error_of(replaced(kGood, R"(user = "999:998")", R"(user = "999:")"));
         CHECK(msg.rfind("w.toml:14: service.user: must be \"UID:GID\" or a user name", 0) == 0);
     }
+}
+
+TEST_CASE("a root's path is relative to the file's directory, and a reference keeps its tag", "[workload]") {
+    const std::string pk = "debian-packages = [\"redis-server\", \"apt:redis-tools\"]";
+    auto root = [&](const std::string& line, const std::string& origin) {
+        return parse_workload_spec(replaced(kGood, pk, line), origin).root;
+    };
+    auto a = root("image = \"docker-archive:pg.tar\"", "/srv/w/pg.toml");
+    CHECK(a.kind == RootSpec::Kind::kImage);
+    CHECK(a.source == "docker-archive:/srv/w/pg.tar");
+    CHECK(a.field == "root.image");
+    CHECK(a.line == 6);
+    CHECK(root("image = \"oci:../layouts/pg.oci:15\"", "/srv/w/pg.toml").source == "oci:/srv/layouts/pg.oci:15");
+    CHECK(root("image = \"docker-daemon:pg:15\"", "/srv/w/pg.toml").source == "docker-daemon:pg:15");
+    auto t = root("tarball = \"/srv/pg.tar.gz\"", "/srv/w/pg.toml");
+    CHECK(t.kind == RootSpec::Kind::kTarball);
+    CHECK(t.source == "/srv/pg.tar.gz");
+    auto d = root("directory = \"root\"", "/srv/w/pg.toml");
+    CHECK(d.kind == RootSpec::Kind::kDirectory);
+    CHECK(d.source == "/srv/w/root");
 }
 
 TEST_CASE("a missing workload file is one error, exit 2", "[workload]") {
