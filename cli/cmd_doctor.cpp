@@ -254,6 +254,10 @@ int cmd_doctor(const std::vector<std::string>& args) {
     for (const char* tool : {"redis-benchmark", "redis-cli", "wrk", "ip", "debootstrap"})
         checks.push_back({"tools", tool, find_program(tool) ? "ok" : "missing",
                           find_program(tool) ? "" : "run scripts/setup"});
+    // A workload file's root.image: skopeo reads the image, umoci unpacks it.
+    for (const char* tool : {"skopeo", "umoci"})
+        checks.push_back({"tools", tool, find_program(tool) ? "ok" : "missing",
+                          find_program(tool) ? "workload files' root.image" : "root.image cannot be unpacked: run scripts/setup"});
     checks.push_back(find_program("qemu-system-x86_64")
                          ? Check{"lab", "qemu-system-x86_64", "ok", "hapctl lab runs function-level captures in a VM"}
                          : Check{"lab", "qemu-system-x86_64", "missing", "apt-get install qemu-system-x86 (or run scripts/setup)"});
