@@ -20,7 +20,7 @@ std::vector<std::string> kinds_captured(const std::string& mode) {
     std::vector<std::string> kinds;
     for (const auto& m : split(mode, ',')) {
         if (m == "syscalls") kinds.push_back("syscall");
-        if (m == "function" || m == "function_graph") kinds.push_back("function");
+        if (m == "function" || m == "function_graph" || m == "function_retire") kinds.push_back("function");
         if (m == "kvm") {
             kinds.push_back("hypercall");
             kinds.push_back("exit_reason");

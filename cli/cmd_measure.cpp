@@ -89,7 +89,7 @@ int cmd_measure(const std::vector<std::string>& args) {
          "gVisor platform: one the runsc binary names (default: the binary's own, systrap on runsc 2024; hapctl "
          "doctor lists them); vm: q35 (default) or microvm")
         ("mode,m", po::value(&req.mode_spec)->default_value("auto"),
-         "capture modes: auto, or a comma list of syscalls, kvm, function, function_graph")
+         "capture modes: auto, or a comma list of syscalls, kvm, function, function_graph, function_retire (function, with each function untraced once every role reached it; stored as its own mode)")
         ("reps,n", po::value(&req.reps)->default_value(1), "repetitions (a fresh sandbox each)")
         ("duration,d", po::value(&duration)->default_value(10), "seconds of load per repetition")
         ("db", po::value(&req.db_path)->default_value(default_db_path()), "SQLite store ($HAP_DB)")

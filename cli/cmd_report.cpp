@@ -68,7 +68,7 @@ int cmd_report(const std::vector<std::string>& args) {
     if (cc) {
         bool any = false;
         for (const auto& c : *cells) any = any || c.figure("hap_cc");
-        if (!any) throw UserError("HAP_cc needs function-level runs (mode function or function_graph); the selected runs have none",
+        if (!any) throw UserError("HAP_cc needs function-level runs (mode function, function_graph or function_retire); the selected runs have none",
                                   "measure in the lab (`hapctl lab`), or drop --cc");
     }
     const std::vector<std::string> header = {"runtime", "workload", "kernel", "mode", "figure", "n", "mean", "sd",

@@ -99,7 +99,7 @@ int cmd_trace(const std::vector<std::string>& args) {
     std::vector<std::string> command;
     po::options_description desc("options");
     desc.add_options()
-        ("mode,m", po::value(&mode)->default_value("auto"), "capture modes: auto, or a comma list of syscalls, kvm, function, function_graph")
+        ("mode,m", po::value(&mode)->default_value("auto"), "capture modes: auto, or a comma list of syscalls, kvm, function, function_graph, function_retire (function, with each function untraced once every role reached it; stored as its own mode)")
         ("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")
         ("role", po::value(&role)->default_value("workload"), "role of the command's tasks: workload, runtime, vmm, vcpu, backend")
         ("buffer-kb", po::value(&buffer_kb)->default_value(16384), "ring buffer per CPU, KiB")

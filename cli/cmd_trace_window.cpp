@@ -130,6 +130,10 @@ nlohmann::json TraceWindow::outcome_patch(uint64_t end_ns, bool stopped_command,
         if (auto e = window_.end(); e && *e < stop) stop = *e;
         w["start_s"] = start_s();
         w["counted_s"] = stop > *s ? static_cast<double>(stop - *s) / 1e9 : 0.0;
+        // On the trace clock ("mono"): where another tracer's records can be
+        // cut to the same window (tests/lab/guest/retire_checks.sh).
+        w["start_mono_ns"] = *s;
+        w["end_mono_ns"] = stop;
     }
     w["stopped_command"] = stopped_command;
     w["outside_window_records"] = outside_window;

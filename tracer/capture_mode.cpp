@@ -84,6 +84,7 @@ const char* mode_name(CaptureMode m) {
         case CaptureMode::Kvm: return "kvm";
         case CaptureMode::Function: return "function";
         case CaptureMode::FunctionGraph: return "function_graph";
+        case CaptureMode::FunctionRetire: return "function_retire";
     }
     return "?";
 }
@@ -94,23 +95,27 @@ Expected<std::set<CaptureMode>> parse_modes(const std::string& spec) {
     for (auto part : split(spec, ',')) {
         part = trim(part);
         bool found = false;
-        for (auto m : {CaptureMode::Syscalls, CaptureMode::Kvm, CaptureMode::Function, CaptureMode::FunctionGraph}) {
+        for (auto m : {CaptureMode::Syscalls, CaptureMode::Kvm, CaptureMode::Function, CaptureMode::FunctionGraph,
+                       CaptureMode::FunctionRetire}) {
             if (part == mode_name(m)) {
                 modes.insert(m);
                 found = true;
             }
         }
-        if (!found) return Error{"unknown capture mode '" + part + "' (known: auto, syscalls, kvm, function, function_graph)"};
+        if (!found) return Error{"unknown capture mode '" + part +
+                                  "' (known: auto, syscalls, kvm, function, function_graph, function_retire)"};
     }
-    if (modes.count(CaptureMode::Function) && modes.count(CaptureMode::FunctionGraph))
-        return Error{"function and function_graph are one tracer each: choose one"};
+    if (int(modes.count(CaptureMode::Function)) + int(modes.count(CaptureMode::FunctionGraph)) +
+            int(modes.count(CaptureMode::FunctionRetire)) > 1)
+        return Error{"function, function_graph and function_retire are one tracer each: choose one"};
     return modes;
 }
 
 std::string modes_to_string(const std::set<CaptureMode>& modes) {
     std::string s;
     // Function-level first: it names the headline figure of the run.
-    for (auto m : {CaptureMode::FunctionGraph, CaptureMode::Function, CaptureMode::Syscalls, CaptureMode::Kvm}) {
+    for (auto m : {CaptureMode::FunctionGraph, CaptureMode::Function, CaptureMode::FunctionRetire, CaptureMode::Syscalls,
+                   CaptureMode::Kvm}) {
         if (!modes.count(m)) continue;
         if (!s.empty()) s += ',';
         s += mode_name(m);
@@ -128,6 +133,10 @@ std::vector<ModeAvailability> probe_modes(const std::string& dir, const std::set
         out.push_back(probe_event(dir, CaptureMode::Kvm, "kvm/kvm_exit", "no kvm events: the kvm module is not loaded"));
     if (wanted(CaptureMode::Function)) out.push_back(probe_tracer(dir, CaptureMode::Function, "function"));
     if (wanted(CaptureMode::FunctionGraph)) out.push_back(probe_tracer(dir, CaptureMode::FunctionGraph, "function_graph"));
+    // The retiring mode is the function tracer plus set_ftrace_notrace, which
+    // every kernel with the tracer has: the same probe, never chosen by auto.
+    if (wanted(CaptureMode::FunctionRetire) && !only.empty())
+        out.push_back(probe_tracer(dir, CaptureMode::FunctionRetire, "function"));
     return out;
 }
 
@@ -148,7 +157,8 @@ std::set<CaptureMode> resolve_auto(const std::vector<ModeAvailability>& probed) 
 void require_modes(const std::set<CaptureMode>& wanted, const std::vector<ModeAvailability>& probed) {
     for (const auto& p : probed) {
         if (!wanted.count(p.mode) || p.available) continue;
-        bool fn = p.mode == CaptureMode::Function || p.mode == CaptureMode::FunctionGraph;
+        bool fn = p.mode == CaptureMode::Function || p.mode == CaptureMode::FunctionGraph ||
+                  p.mode == CaptureMode::FunctionRetire;
         throw UserError(std::string("--mode ") + mode_name(p.mode) + " cannot run here: " + p.reason,
                         fn ? "function-level capture needs a kernel that allows function tracers; "
                              "use --mode syscalls on this host (see `hapctl doctor`)"

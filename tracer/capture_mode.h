@@ -11,18 +11,24 @@
 
 namespace hap {
 
-enum class CaptureMode { Syscalls, Kvm, Function, FunctionGraph };
+// FunctionRetire: the `function` tracer, with every function written into
+// set_ftrace_notrace once each role that runs has been counted reaching it
+// (issue 22; function_retirer.h). Its own mode name, so its runs never
+// compare silently with full captures (`check` matches on the mode).
+enum class CaptureMode { Syscalls, Kvm, Function, FunctionGraph, FunctionRetire };
 
 const char* mode_name(CaptureMode m);
 // "syscalls", "syscalls,kvm", "function_graph,syscalls", "auto".
 // `auto` is resolved later against the kernel; here it yields an empty set.
 Expected<std::set<CaptureMode>> parse_modes(const std::string& spec);
 std::string modes_to_string(const std::set<CaptureMode>& modes);
-// Whether `modes` trace kernel functions (function or function_graph): what
+// Whether `modes` trace kernel functions (function, function_graph or
+// function_retire): what
 // decides the ftrace formats, the pid filter of the tracer, entry-path ABIs
 // and the count of traceable functions.
 inline bool traces_functions(const std::set<CaptureMode>& modes) {
-    return modes.count(CaptureMode::Function) || modes.count(CaptureMode::FunctionGraph);
+    return modes.count(CaptureMode::Function) || modes.count(CaptureMode::FunctionGraph) ||
+           modes.count(CaptureMode::FunctionRetire);
 }
 
 struct ModeAvailability {

@@ -198,6 +198,10 @@ std::string_view Kallsyms::name_of(const Sym& sym) const {
 }
 
 void Kallsyms::for_each(const std::function<void(uint64_t, uint64_t, std::string_view)>& fn) const {
+    for_each([&](uint64_t addr, uint64_t next, std::string_view name, std::string_view) { fn(addr, next, name); });
+}
+
+void Kallsyms::for_each(const std::function<void(uint64_t, uint64_t, std::string_view, std::string_view)>& fn) const {
     for (size_t i = 0; i < syms_.size(); ++i) {
         uint64_t next = UINT64_MAX;
         for (size_t j = i + 1; j < syms_.size(); ++j)
@@ -205,7 +209,7 @@ void Kallsyms::for_each(const std::function<void(uint64_t, uint64_t, std::string
                 next = syms_[j].addr;
                 break;
             }
-        fn(syms_[i].addr, next, name_of(syms_[i]));
+        fn(syms_[i].addr, next, name_of(syms_[i]), module_of(syms_[i]));
     }
 }
 

@@ -37,6 +37,8 @@ public:
     // Every symbol in address order: its address, the next higher symbol's
     // address (UINT64_MAX for the last), its name (valid while this lives).
     void for_each(const std::function<void(uint64_t addr, uint64_t next, std::string_view name)>& fn) const;
+    // The same with each symbol's module ("" for the core kernel).
+    void for_each(const std::function<void(uint64_t addr, uint64_t next, std::string_view name, std::string_view module)>& fn) const;
 
 private:
     // Names stay in text_: a kernel has 150-200 k symbols and a replay names

@@ -9,9 +9,35 @@
 
 namespace hap {
 
+namespace {
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+}  // namespace
+
 std::string value_to_restore(const std::string& path, const std::string& read_value) {
     std::string v = trim(read_value);
-    if (v == "no pid" || v.rfind("#### all functions enabled ####", 0) == 0) return "";
+    // Empty lists read as a comment: "no pid", "#### all functions enabled
+    // ####" (set_ftrace_filter), "#### no functions disabled ####" (set_ftrace_notrace).
+    if (v == "no pid" || v.rfind("#### all functions enabled ####", 0) == 0 || v.rfind("#### no functions disabled ####", 0) == 0)
+        return "";
+    // Function lists read one function a line, a module's as "name [mod]",
+    // which must be written back as "name:mod:mod". (A name two static
+    // functions share comes back once and is written back for both: the
+    // kernel keeps addresses, but shows and takes names.)
+    if (ends_with(path, "set_ftrace_notrace") || ends_with(path, "set_ftrace_filter")) {
+        std::string out;
+        for (auto line : split(v, '\n')) {
+            line = trim(line);
+            if (line.empty() || line[0] == '#') continue;
+            auto open = line.find(" ["), close = line.rfind(']');
+            if (open != std::string::npos && close != std::string::npos && close > open)
+                line = line.substr(0, open) + ":mod:" + line.substr(open + 2, close - open - 2);
+            if (!out.empty()) out += '\n';
+            out += line;
+        }
+        return out;
+    }
     // trace_clock lists every clock and brackets the one in use: "[local] global ...".
     if (path.size() >= 11 && path.compare(path.size() - 11, 11, "trace_clock") == 0) {
         auto open = v.find('['), close = v.find(']');

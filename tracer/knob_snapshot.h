@@ -35,7 +35,9 @@ private:
 
 // A tracefs file's value as it must be written back: `current_tracer` and
 // option files read back as they are written; list files (set_ftrace_pid,
-// set_event_pid) read "no pid" when empty and must be written empty.
+// set_event_pid) read "no pid" when empty and must be written empty;
+// function lists (set_ftrace_notrace, set_ftrace_filter) are rewritten in
+// the form the kernel takes ("name:mod:M" for a module's "name [M]").
 std::string value_to_restore(const std::string& path, const std::string& read_value);
 
 }  // namespace hap

@@ -159,9 +159,11 @@ std::string LiveSource::describe() const {
 }
 
 
-EntryPathIndex LiveSource::entry_path_index() const {
+EntryPathIndex LiveSource::entry_path_index() const { return EntryPathIndex::of(kallsyms()); }
+
+const Kallsyms& LiveSource::kallsyms() const {
     (void)function_name(0);  // loads kallsyms
-    return EntryPathIndex::of(*kallsyms_);
+    return *kallsyms_;
 }
 
 std::string LiveSource::function_name(uint64_t addr) const {

@@ -32,6 +32,8 @@ public:
     std::string function_name(uint64_t addr) const override;
     // This kernel's entry-path functions, from /proc/kallsyms (function modes).
     EntryPathIndex entry_path_index() const;
+    // This kernel's /proc/kallsyms, read once (function modes).
+    const Kallsyms& kallsyms() const;
     std::string describe() const override;
     // Closes the trace_pipe_raw readers; the session can only remove its
     // instance after this (EBUSY otherwise).

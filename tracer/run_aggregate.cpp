@@ -61,6 +61,7 @@ void RunAggregate::on_event(const TraceEvent& ev) {
         case EventKind::ProcessFork: {
             const auto lock = lock_shared();
             tasks_.on_fork(ev.pid, static_cast<pid_t>(ev.a), std::string(ev.comm));
+            if (observer_) observer_->on_task_changed(static_cast<pid_t>(ev.a));
             abis_->on_fork(ev.pid, static_cast<pid_t>(ev.a), ev.ts);
             break;
         }
@@ -93,6 +94,7 @@ __attribute__((always_inline)) inline void RunAggregate::count_function(int cpu,
     }
     if (!entry_.empty() && entry_path_candidate(cpu, pid, addr)) on_function(cpu, pid, addr);
     add(SymbolKind::Function, pid, static_cast<int64_t>(addr));
+    if (observer_) observer_->on_counted_function(pid, addr);
 }
 
 void RunAggregate::count_functions(int cpu, const FunctionRecord* r, const FunctionRecord* end) {
@@ -100,6 +102,10 @@ void RunAggregate::count_functions(int cpu, const FunctionRecord* r, const Funct
     // once: whether there are entry-path functions at all, and whether a
     // syscall waits on this CPU (a run holds no sys_enter, so none starts
     // waiting; one that stops waiting is seen after on_function).
+    if (observer_) {  // live and retiring: record by record, the observer told of each
+        for (; r != end; ++r) count_function(cpu, r->pid, r->flags, r->addr);
+        return;
+    }
     uint64_t interrupts = 0;
     if (entry_.empty()) {
         for (; r != end; ++r) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "count_window.h"
+#include "function_retirer.h"
 #include "flat_counter.h"
 #include "symbol_names.h"
 #include "syscall_abi.h"
@@ -59,6 +60,10 @@ public:
     // is on: off when kvm_exit was enabled just to find a VM's vCPUs, not
     // because --mode kvm asked for hypercalls. Set before any record.
     void count_exit_reasons(bool on) { count_exit_reasons_ = on; }
+    // Told of every function record counted (the retiring mode's
+    // FunctionRetirer), and of every fork. Not owned; set before any record.
+    // A shard never has one (replays do not retire).
+    void observe_counts(CountObserver* observer) { observer_ = observer; }
     // abis_ may point into this object: never copied or moved.
     RunAggregate(const RunAggregate&) = delete;
     RunAggregate& operator=(const RunAggregate&) = delete;
@@ -93,6 +98,7 @@ public:
 
 private:
     bool count_exit_reasons_ = true;
+    CountObserver* observer_ = nullptr;
     // Key packing: hi = kind (8 bits) | tid (32) | sub (16), lo = id. `sub`
     // is a small qualifier (pio direction, mmio type, VMX/SVM); the kind
     // byte keeps hi from ever being all ones, FlatCounter's empty mark.

@@ -14,7 +14,9 @@
 namespace hap {
 namespace {
 
-const char* kTracer[] = {"", "", "function", "function_graph"};
+// By CaptureMode: the retiring mode is the function tracer.
+const char* kTracer[] = {"", "", "function", "function_graph", "function"};
+constexpr CaptureMode kFunctionModes[] = {CaptureMode::Function, CaptureMode::FunctionGraph, CaptureMode::FunctionRetire};
 
 std::string tids_of(const std::vector<pid_t>& pids) {
     std::string s;
@@ -64,7 +66,7 @@ Status TraceSession::configure(const SessionConfig& cfg) {
     char* idir = hap_tracefs_instance_dir(instance_);
     buffer_dir_ = idir ? idir : "";
     std::free(idir);
-    for (auto m : {CaptureMode::Function, CaptureMode::FunctionGraph}) {
+    for (auto m : kFunctionModes) {
         if (!modes_.count(m)) continue;
         auto avail = read_file(buffer_dir_ + "/available_tracers");
         need_top = !avail || (" " + trim(*avail) + " ").find(std::string(" ") + kTracer[int(m)] + " ") ==
@@ -93,6 +95,11 @@ Status TraceSession::configure(const SessionConfig& cfg) {
     if (auto st = knob("set_event_pid", ""); !st) return st;
     if (traces_functions(modes_))
         if (auto st = knob("set_ftrace_pid", ""); !st) return st;
+    // The retiring mode appends to set_ftrace_notrace while it traces. Start
+    // from an empty list (at the top level the old one is saved first, and
+    // written back by restore() or, after a SIGKILL, restore_stale()).
+    if (modes_.count(CaptureMode::FunctionRetire))
+        if (auto st = knob("set_ftrace_notrace", ""); !st) return st;
 
     for (pid_t p : cfg.pids)
         if (auto st = add_pid(p); !st) return st;
@@ -108,7 +115,7 @@ Status TraceSession::configure(const SessionConfig& cfg) {
     } else if (guest_exits_) {
         if (auto st = enable_event("kvm", "kvm_exit"); !st) return st;
     }
-    for (auto m : {CaptureMode::Function, CaptureMode::FunctionGraph})
+    for (auto m : kFunctionModes)
         if (modes_.count(m))
             if (auto st = set_function_tracer(m); !st) return st;
     return {};
@@ -203,6 +210,10 @@ int TraceSession::cpu_count() const {
 
 void TraceSession::teardown() {
     (void)stop();
+    // Retired functions out first, whatever follows: should the instance
+    // stay (EBUSY below), it must not keep a list that shrinks the next trace.
+    if (modes_.count(CaptureMode::FunctionRetire) && !buffer_dir_.empty())
+        (void)write_file(buffer_dir_ + "/set_ftrace_notrace", "\n");
     if (instance_) {
         // Removing the instance drops its buffers, events and filters at once.
         if (hap_tracefs_instance_destroy(instance_) != 0) {
@@ -235,6 +246,9 @@ std::vector<std::string> TraceSession::clean_stale(const std::string& tracing_di
         if (owner == ::getpid() || process_alive(owner)) continue;
         const std::string path = tracing_dir + "/instances/" + name;
         (void)write_file(path + "/tracing_on", "0\n");
+        // A retiring session's list goes first: if the instance cannot be
+        // removed, it still traces nothing less than it should.
+        if (path_exists(path + "/set_ftrace_notrace")) (void)write_file(path + "/set_ftrace_notrace", "\n");
         if (::rmdir(path.c_str()) == 0) done.push_back("removed stale tracefs instance " + name);
     }
     return done;

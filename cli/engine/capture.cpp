@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "capture_files.h"
+#include "files.h"
+#include "function_retirer.h"
 #include "interrupt.h"
 #include "live_source.h"
 #include "page_recorder.h"
@@ -95,6 +97,54 @@ RunOutcome to_outcome(const RunAggregate& agg, const TaskTable& tasks, const Tra
     return o;
 }
 
+// The retiring mode's parts, alive from before tracing starts to after it stops.
+struct Retirement {
+    NotraceIndex index;
+    std::string index_note;  // why names are written instead of indexes ("" when indexes)
+    double setup_seconds = 0;
+    std::unique_ptr<NotraceWriter> writer;
+    std::unique_ptr<FunctionRetirer> retirer;
+};
+
+// How often retired functions are written: each write's close makes the
+// kernel walk all its ftrace records and patch the call sites (under the
+// lab's TCG a patch flushes translated code). At start-up thousands come at
+// once, later a trickle: a batch per quarter second keeps the patches few
+// and still stops a hot function within a fraction of a second.
+constexpr std::chrono::milliseconds kRetireBatchEvery{250};
+
+std::unique_ptr<Retirement> start_retirement(const TraceSession& session, const LiveSource& source, const TaskTable& table,
+                                             const CaptureRequest& req, RunAggregate& aggregate) {
+    auto r = std::make_unique<Retirement>();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto aff = read_file(session.tracing_dir() + "/available_filter_functions");
+    if (!aff)
+        throw UserError("--mode function_retire needs available_filter_functions on " + this_kernel() + ": " + aff.error().describe());
+    r->index = NotraceIndex::build(*aff, source.kallsyms());
+    const std::string notrace = session.buffer_dir() + "/set_ftrace_notrace";
+    if (!path_exists(notrace)) throw UserError("--mode function_retire: " + this_kernel() + " has no " + notrace);
+    // Indexes (5.1+) are checked, not assumed: a kernel that counted lines
+    // it does not show would make every index name another function.
+    if (auto probe = probe_notrace_indexes(notrace, r->index.samples(32)); !probe) {
+        r->index.use_names();
+        r->index_note = probe.error().describe();
+    }
+    r->writer = std::make_unique<NotraceWriter>(notrace, kRetireBatchEvery);
+    r->retirer = std::make_unique<FunctionRetirer>(table, [idx = &r->index, w = r->writer.get()](uint64_t addr, uint64_t gen) {
+        std::string token = idx->token(addr);
+        if (token.empty()) return false;
+        w->submit(std::move(token), gen);
+        return true;
+    });
+    for (const auto& t : req.tasks) r->retirer->expect_role(parse_role(t.role).value_or(Role::Unknown));
+    // With syscalls captured, the entry path names each call's ABI
+    // (ia32_sys_call, __x64_sys_read, ...): those records must keep coming.
+    if (req.modes.count(CaptureMode::Syscalls)) r->retirer->protect(source.entry_path_index());
+    aggregate.observe_counts(r->retirer.get());
+    r->setup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
 // The record's queue holds as much as the kernel's own buffers by default: a
 // writer that falls that far behind would have lost events had the reader
 // waited for it.
@@ -123,6 +173,10 @@ std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::
 }
 
 CaptureResult capture_run(const CaptureRequest& req) {
+    if (req.modes.count(CaptureMode::FunctionRetire) && req.guest_exits)
+        throw UserError("--mode function_retire cannot measure a VM sandbox yet: a VMM thread becomes a vCPU at its first kvm_exit, "
+                        "so a function it retired as vmm might not have been reached by vmm",
+                        "measure VM sandboxes with --mode function or function_graph", kExitUsage);
     SessionConfig sc;
     sc.modes = req.modes;
     sc.guest_exits = req.guest_exits;
@@ -174,6 +228,10 @@ CaptureResult capture_run(const CaptureRequest& req) {
     for (const auto& [tid, path] : req.first_exec) aggregate.abis().expect_exec(tid, elf_syscall_abi_of_file(path));
     if (traces_functions(req.modes))
         aggregate.use_entry_path((*source)->entry_path_index());
+    // Declared after the session and source: destroyed first, so its writer
+    // has stopped before the session empties set_ftrace_notrace.
+    std::unique_ptr<Retirement> retire;
+    if (req.modes.count(CaptureMode::FunctionRetire)) retire = start_retirement(**session, **source, table, req, aggregate);
 
     const auto t0 = std::chrono::steady_clock::now();
     // hapctl's own cost while it traces (reader thread included; the load
@@ -189,6 +247,11 @@ CaptureResult capture_run(const CaptureRequest& req) {
                 bool known = false;
                 for (const auto& s : req.tasks) known = known || s.pid == t.pid;
                 if (known) continue;
+                // Its role counts before its tasks are traced; a role new to
+                // the run empties the list (FunctionRetirer::expect_role).
+                if (retire)
+                    retire->retirer->expect_role(parse_role(t.role).value_or(Role::Unknown),
+                                                 [w = retire->writer.get()] { return w->reset(); });
                 (void)(*session)->add_pid(t.pid);
                 late.push_back(t);
             }
@@ -196,6 +259,7 @@ CaptureResult capture_run(const CaptureRequest& req) {
         if (req.while_tracing) req.while_tracing();  // a throw unwinds through the collector and session
         const Status stopped = (*session)->stop();
         collector.finish();
+        if (retire) retire->writer->stop();
         // With tracing still on, the drain below would chase a live buffer;
         // with tracing off early, the counts are of part of the run.
         if (!stopped) throw UserError("cannot stop tracing on " + this_kernel() + ": " + stopped.error().describe());
@@ -229,6 +293,30 @@ CaptureResult capture_run(const CaptureRequest& req) {
                                                              ? static_cast<double>(r.outcome.events) / r.outcome.trace_seconds
                                                              : 0.0}}}}
             .dump();
+    if (retire) {
+        const auto w = retire->writer->stats();
+        auto settings = nlohmann::json::parse(r.outcome.settings_patch_json);
+        settings["retire"] = {{"by", retire->index.by_index() ? "index" : "name"},
+                              {"index_note", retire->index_note},
+                              {"functions_mapped", retire->index.mapped()},
+                              {"filter_functions", retire->index.lines()},
+                              {"retired", retire->retirer->retired()},
+                              {"unmapped", retire->retirer->unmapped()},
+                              {"unknown_role_records", retire->retirer->skipped_unknown_role()},
+                              {"written", w.tokens_written},
+                              {"batches", w.batches},
+                              {"failed_batches", w.failed_batches},
+                              {"resets", w.resets},
+                              {"write_seconds", w.write_seconds},
+                              {"longest_batch_seconds", w.longest_batch_seconds},
+                              {"setup_seconds", retire->setup_seconds},
+                              {"batch_ms", kRetireBatchEvery.count()},
+                              {"last_error", w.last_error}};
+        r.outcome.settings_patch_json = settings.dump();
+        r.retire_summary = fmt::format("retired {} functions by {} in {} batches ({:.2f} s writing{})", w.tokens_written,
+                                       retire->index.by_index() ? "index" : "name", w.batches, w.write_seconds,
+                                       w.failed_batches ? fmt::format(", {} batches refused: {}", w.failed_batches, w.last_error) : "");
+    }
     if (recorder) {
         (*source)->record_to(nullptr);
         RecordStatus rec = recorder->finish();
@@ -278,10 +366,11 @@ OutcomeFigures figures_of(const RunOutcome& o) {
 
 std::string tracing_cost_line(const CaptureResult& captured) {
     const RunOutcome& o = captured.outcome;
-    return fmt::format("tracing cost {:.0f} events/s over {:.1f} s, hapctl {:.2f} s CPU ({:.0f}% of one CPU), peak RSS {:.1f} MiB",
+    return fmt::format("tracing cost {:.0f} events/s over {:.1f} s, hapctl {:.2f} s CPU ({:.0f}% of one CPU), peak RSS {:.1f} MiB{}",
                        o.trace_seconds > 0 ? static_cast<double>(o.events) / o.trace_seconds : 0.0, o.trace_seconds,
                        captured.cpu_seconds, o.trace_seconds > 0 ? 100.0 * captured.cpu_seconds / o.trace_seconds : 0.0,
-                       static_cast<double>(captured.peak_rss_kb) / 1024.0);
+                       static_cast<double>(captured.peak_rss_kb) / 1024.0,
+                       captured.retire_summary.empty() ? "" : "; " + captured.retire_summary);
 }
 
 }  // namespace hap

@@ -65,6 +65,9 @@ struct CaptureResult {
     // With record_dir: whether every page read is in the capture, and if
     // not why (also in the capture's meta.json and the run's settings).
     std::optional<RecordStatus> record;
+    // The retiring mode: what it retired and what that cost (also in the
+    // run's settings.retire), as a clause for the cost line; "" otherwise.
+    std::string retire_summary;
 };
 
 // Throws UserError when tracing cannot be set up or read.
