@@ -98,8 +98,12 @@ std::string guest_job_script(const GuestProcess& process) {
     // The root is read-only and may have no busybox; /run is the guest's tmpfs.
     s += "mkdir -p /newroot/run/hap && cp /bin/busybox /newroot/run/hap/busybox || exit 1\n";
     for (const auto& d : process.scratch) s += "chown " + ids + " " + single_quoted("/newroot" + d) + " || exit 1\n";
-    // argv[0] "busybox" (-a) makes busybox take the applet from argv[1].
-    s += "exec chroot /newroot /run/hap/busybox start-stop-daemon -S -c " + ids +
+    // start-stop-daemon starts nothing when a process matches every
+    // condition given, and with -x alone it matches itself (it is
+    // /run/hap/busybox too: "already running", exit 1); -n names a process
+    // that never runs. argv[0] "busybox" (-a) makes busybox take the applet
+    // from argv[1].
+    s += "exec chroot /newroot /run/hap/busybox start-stop-daemon -S -n hap-matches-none -c " + ids +
          " -x /run/hap/busybox -a busybox -- env";
     for (const auto& e : process.env) s += " " + single_quoted(e);
     s += " /run/hap/busybox sh -c 'cd \"$1\" || exit 1; shift; exec \"$@\"' sh " +

@@ -135,7 +135,7 @@ TEST_CASE("the guest applies a user, an environment and a working directory insi
     const std::string s = guest_job_script(p);
     CHECK(s.find("cp /bin/busybox /newroot/run/hap/busybox") != std::string::npos);
     CHECK(s.find("chown 105:108 '/newroot/var/lib/postgresql' || exit 1\n") != std::string::npos);
-    CHECK(s.find("exec chroot /newroot /run/hap/busybox start-stop-daemon -S -c 105:108 -x /run/hap/busybox -a busybox -- env "
+    CHECK(s.find("exec chroot /newroot /run/hap/busybox start-stop-daemon -S -n hap-matches-none -c 105:108 -x /run/hap/busybox -a busybox -- env "
                  "'PGDATA=/var/lib/postgresql/data' 'LANG=C.UTF-8' /run/hap/busybox sh -c 'cd \"$1\" || exit 1; shift; exec \"$@\"' "
                  "sh '/var/lib/postgresql' '/bin/sh' '-c' 'exec postgres'\n") != std::string::npos);
 }
