@@ -62,8 +62,12 @@ SourceMap::SourceMap(const std::vector<SourceRow>& rows, Maintainers maintainers
     }
     for (auto& [fn, defs] : files_) {
         std::sort(defs.begin(), defs.end());
-        for (const auto& [file, line] : defs) lines_[file].push_back(line);
+        for (const auto& [file, line] : defs) {
+            lines_[file].push_back(line);
+            order_[file].emplace_back(line, fn);
+        }
     }
+    for (auto& [file, fns] : order_) std::sort(fns.begin(), fns.end());
     for (auto& [file, lines] : lines_) {
         std::sort(lines.begin(), lines.end());
         lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
@@ -121,6 +125,22 @@ std::optional<size_t> SourceMap::position(const std::string& function) const {
     const auto& [file, line] = it->second.front();
     const auto& lines = lines_.at(file);
     return static_cast<size_t>(std::lower_bound(lines.begin(), lines.end(), line) - lines.begin());
+}
+
+std::pair<std::string, std::string> SourceMap::neighbours(const std::string& function) const {
+    auto it = files_.find(function);
+    if (it == files_.end() || it->second.size() != 1) return {};
+    const auto& [file, line] = it->second.front();
+    const auto& fns = order_.at(file);
+    std::pair<std::string, std::string> out;
+    // Names on the same line (a syscall's entry points) are not neighbours.
+    for (auto i = fns.begin(); i != fns.end() && i->first < line; ++i) out.first = i->second;
+    for (auto i = fns.begin(); i != fns.end(); ++i)
+        if (i->first > line) {
+            out.second = i->second;
+            break;
+        }
+    return out;
 }
 
 Expected<SourceMaps> load_source_maps(Store& store, const std::vector<std::string>& releases) {
@@ -188,15 +208,19 @@ RenamePairs pair_renames(const std::vector<std::string>& removed, const std::vec
             }
         for (const auto& [o, file] : old_file) {
             if (paired_old.count(o)) continue;
-            const auto pos = before->position(o);
-            if (!pos) continue;
+            const auto [before_o, after_o] = before->neighbours(o);
+            std::vector<std::pair<std::string, std::string>> candidates;  // new name, rule
             for (const auto& [n, nfile] : new_file) {
-                if (nfile != file || paired_new.count(n) || after->position(n) != pos) continue;
-                out.renamed.push_back(Rename{o, n, file, "position " + std::to_string(*pos)});
-                paired_old.insert(o);
-                paired_new.insert(n);
-                break;
+                if (nfile != file || paired_new.count(n)) continue;
+                const auto [before_n, after_n] = after->neighbours(n);
+                if (!before_o.empty() && before_o == before_n) candidates.emplace_back(n, "after " + before_o);
+                else if (!after_o.empty() && after_o == after_n) candidates.emplace_back(n, "before " + after_o);
             }
+            if (candidates.size() != 1) continue;  // none, or a choice hap would have to guess
+            const auto& [n, rule] = candidates.front();
+            out.renamed.push_back(Rename{o, n, file, rule});
+            paired_old.insert(o);
+            paired_new.insert(n);
         }
     }
     for (const auto& n : removed)

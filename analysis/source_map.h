@@ -52,12 +52,16 @@ public:
     // (definitions on one line, a syscall's entry points, share one);
     // nullopt when the name is unmapped or ambiguous.
     std::optional<size_t> position(const std::string& function) const;
+    // The functions defined just before and just after it in its file (on
+    // other lines); empty where it is the first or the last, or unmapped.
+    std::pair<std::string, std::string> neighbours(const std::string& function) const;
     const std::string& description() const { return description_; }
     size_t functions() const { return files_.size(); }
 
 private:
     std::map<std::string, std::vector<std::pair<std::string, int64_t>>> files_;  // function -> (file, line)
     std::map<std::string, std::vector<int64_t>> lines_;                           // file -> distinct lines, sorted
+    std::map<std::string, std::vector<std::pair<int64_t, std::string>>> order_;   // file -> (line, function), sorted
     Maintainers maintainers_;
     mutable std::map<std::string, SectionMatch> sections_;  // file -> its section, computed once
     std::string description_;
@@ -78,7 +82,7 @@ const std::vector<std::string>& known_rename_suffixes();
 
 struct Rename {
     std::string before, after, file;
-    std::string rule;  // "suffix _noprof" or "position N"
+    std::string rule;  // "suffix _noprof", "after NAME" or "before NAME" (the neighbour both share)
 };
 
 struct RenamePairs {
@@ -89,10 +93,17 @@ struct RenamePairs {
 // Pairs names gone across two kernels with new ones when both are the same
 // function under a new name: each maps to one and the same file (in its own
 // kernel), the old name is no longer defined in the new source nor the new
-// one in the old, and either one name is the other plus a known suffix
-// (`__alloc_pages` -> `__alloc_pages_noprof`) or both sit at the same
-// position among their file's functions. Suffix pairs are made first; each
-// name is in at most one pair. Without both maps nothing is paired.
+// one in the old, and either
+//   - one name is the other plus a known suffix (`__alloc_pages` ->
+//     `__alloc_pages_noprof`), or
+//   - both hold the same position among their file's functions, read
+//     against a neighbour that kept its name: the function just before (or
+//     just after) the old one in the old file is the one just before (or
+//     after) the new one in the new file. An absolute index alone pairs
+//     strangers in a file that gained or lost functions above them.
+// Suffix pairs are made first; a position pair only when exactly one new
+// name qualifies (never a guess between two); each name is in at most one
+// pair. Without both maps nothing is paired.
 RenamePairs pair_renames(const std::vector<std::string>& removed, const std::vector<std::string>& added, const SourceMap* before,
                          const SourceMap* after);
 

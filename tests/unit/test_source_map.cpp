@@ -44,6 +44,28 @@ std::vector<SourceRow> rows_of(const std::string& file, std::string* description
 }
 
 SourceMap map_61() { return SourceMap(rows_of("src-6.1-excerpt.csv"), maintainers_61()); }
+// 6.12's rows with 6.1's MAINTAINERS: the tests of renames ask files, not sections.
+SourceMap map_612() { return SourceMap(rows_of("src-6.12-excerpt.csv"), maintainers_61()); }
+
+void add_fn_run(Store& s, const std::string& kernel, int rep, const std::vector<std::string>& fns) {
+    RunStart r = sample_run("runc", rep);
+    r.uuid += "-" + kernel;
+    r.mode = "function_graph";
+    r.kernel = {kernel, "#1 SMP Debian", "x86_64", 50000};
+    auto id = s.begin_run(r);
+    REQUIRE(id.ok());
+    RunOutcome o;
+    for (const auto& f : fns) o.hits.push_back({"function", "workload", f, f, 1});
+    o.tasks.push_back({100, 0, "workload", "redis-server", true});
+    REQUIRE(s.complete_run(*id, o).ok());
+}
+
+void import_map(Store& s, const std::string& kernel, const std::string& csv) {
+    StoredSourceMap m;
+    m.rows = rows_of(csv, &m.description);
+    m.maintainers = slurp(kDir + "MAINTAINERS-6.1-excerpt");
+    REQUIRE(s.import_source_map(kernel, m).ok());
+}
 
 }  // namespace
 
@@ -141,7 +163,7 @@ TEST_CASE("source table: the header and its first comment line, bad rows refused
     std::string description;
     auto rows = rows_of("src-6.1-excerpt.csv", &description);
     CHECK(description.find("Debian linux-source-6.1 6.1.192-3") != std::string::npos);
-    CHECK(rows.size() == 30);
+    CHECK(rows.size() == 89);
     std::istringstream no_header("copy_process,kernel/fork.c,2105,c\n");
     CHECK(parse_source_csv(no_header, "x.csv").error().message.find("expected the header") != std::string::npos);
     std::istringstream bad_line("function,file,line,how\ncopy_process,kernel/fork.c,x,c\n");
@@ -216,7 +238,7 @@ TEST_CASE("a source map is stored per kernel, replaced on import, and merged wit
     auto back = s->source_map("6.1.0-57-amd64");
     REQUIRE(back.ok());
     REQUIRE(*back);
-    CHECK((*back)->rows.size() == 30);
+    CHECK((*back)->rows.size() == 89);
     CHECK((*back)->description == m.description);
     const SourceMap map = SourceMap::from_stored(**back);
     CHECK(map.locate("function", "tcp_sendmsg").section == "NETWORKING [TCP]");
@@ -231,4 +253,99 @@ TEST_CASE("a source map is stored per kernel, replaced on import, and merged wit
     CHECK(n->source_maps == 1);
     CHECK((*dst->source_map("6.1.0-57-amd64"))->rows.size() == 2);
     CHECK(dst->merge_from(db.path)->source_maps == 0);  // present already: kept
+}
+
+TEST_CASE("renames: a known suffix, or the same place next to a neighbour that kept its name", "[sources][renamed]") {
+    const SourceMap a = map_61(), b = map_612();
+    // 6.1 -> 6.12, as results/kernels measured them.
+    auto p = pair_renames({"__alloc_pages", "pick_file", "close_fd", "tcp_sendmsg", "bpf_lsm_file_open"},
+                          {"__alloc_pages_noprof", "file_close_fd_locked", "file_close_fd", "bpf_lsm_file_open_x"}, &a, &b);
+    REQUIRE(p.renamed.size() == 2);
+    CHECK(p.renamed[0].before == "__alloc_pages");
+    CHECK(p.renamed[0].after == "__alloc_pages_noprof");
+    CHECK(p.renamed[0].file == "mm/page_alloc.c");
+    CHECK(p.renamed[0].rule == "suffix _noprof");
+    // fs/file.c: pick_file follows fd_install in 6.1, file_close_fd_locked in 6.12.
+    CHECK(p.renamed[1].before == "pick_file");
+    CHECK(p.renamed[1].after == "file_close_fd_locked");
+    CHECK(p.renamed[1].rule == "after fd_install");
+    // close_fd is still defined in 6.12: gone from the runs, not renamed, so
+    // file_close_fd is new surface; so are names no map places.
+    CHECK(p.removed == std::vector<std::string>{"close_fd", "tcp_sendmsg", "bpf_lsm_file_open"});
+    CHECK(p.added == std::vector<std::string>{"file_close_fd", "bpf_lsm_file_open_x"});
+    // Without both maps nothing is paired.
+    CHECK(pair_renames({"__alloc_pages"}, {"__alloc_pages_noprof"}, &a, nullptr).renamed.empty());
+    CHECK(pair_renames({"__alloc_pages"}, {"__alloc_pages_noprof"}, nullptr, nullptr).added.size() == 1);
+}
+
+TEST_CASE("renames: two new names in the old one's place are a choice, not a pair", "[sources][renamed]") {
+    Maintainers none;
+    const SourceMap a({{"a", "f.c", 1, "c"}, {"old", "f.c", 2, "c"}, {"z", "f.c", 3, "c"}}, none);
+    const SourceMap b({{"a", "f.c", 1, "c"}, {"new1", "f.c", 2, "c"}, {"new2", "f.c", 3, "c"}, {"z", "f.c", 4, "c"}}, none);
+    auto p = pair_renames({"old"}, {"new1", "new2"}, &a, &b);  // new1 after a, new2 before z
+    CHECK(p.renamed.empty());
+    CHECK(p.added.size() == 2);
+    const SourceMap c({{"a", "f.c", 1, "c"}, {"new1", "f.c", 2, "c"}, {"z", "f.c", 4, "c"}}, none);
+    auto q = pair_renames({"old"}, {"new1"}, &a, &c);
+    REQUIRE(q.renamed.size() == 1);
+    CHECK(q.renamed[0].rule == "after a");
+    CHECK(a.position("old") == std::optional<size_t>(1));
+    CHECK(a.neighbours("old") == std::pair<std::string, std::string>{"a", "z"});
+}
+
+TEST_CASE("diff and check across kernels: renames apart, new surface by section, --fail-on new-surface", "[sources][renamed][diff]") {
+    TempDb db;
+    auto s = std::move(Store::open(db.path).value());
+    const std::string k61 = "6.1.0-57-amd64", k612 = "6.12.95+deb12-amd64";
+    for (int rep : {1, 2}) {
+        add_fn_run(*s, k61, rep, {"copy_process", "tcp_sendmsg", "__alloc_pages", "pick_file", "fd_install"});
+        add_fn_run(*s, k612, rep, {"copy_process", "tcp_sendmsg", "__alloc_pages_noprof", "file_close_fd_locked", "fd_install",
+                                   "file_close_fd", "bpf_lsm_file_open"});
+    }
+    auto before = *load_run_sets(*s, RunSelection{"", "", "", k61, ""});
+    auto after = *load_run_sets(*s, RunSelection{"", "", "", k612, ""});
+    // Without maps: every new name is unmapped, nothing renamed.
+    auto plain = diff_run_sets(before, after);
+    REQUIRE(plain.ok());
+    CHECK(plain->front().added() == 4);
+    CHECK(plain->front().renamed.empty());
+    import_map(*s, k61, "src-6.1-excerpt.csv");
+    import_map(*s, k612, "src-6.12-excerpt.csv");
+    auto maps = *load_source_maps(*s, {k61, k612});
+    auto d = diff_run_sets(before, after, maps);
+    REQUIRE(d.ok());
+    const FigureDiff& fn = d->front();
+    CHECK(fn.renamed.size() == 2);
+    CHECK(fn.added() == 2);
+    CHECK(fn.removed() == 0);
+    CHECK(fn.by_subsystem.at("FILESYSTEMS (VFS and infrastructure)").added == std::vector<std::string>{"file_close_fd"});
+    CHECK(fn.by_subsystem.at("unmapped").added == std::vector<std::string>{"bpf_lsm_file_open"});
+    CHECK(fn.by_directory.at("fs").added == std::vector<std::string>{"file_close_fd"});
+
+    auto base = *load_cells(*s, RunSelection{"", "", "", k61, ""});
+    auto cand = *load_cells(*s, RunSelection{"", "", "", k612, ""});
+    // 2 new surface names of a baseline union of 5: 40%.
+    auto r = check_regression(base, cand, 50, "", FailOn::NewSurface, &maps);
+    REQUIRE(r.ok());
+    const CellVerdict& v = r->cells.front();
+    CHECK(v.added.size() == 4);
+    CHECK(v.renamed.size() == 2);
+    CHECK(v.new_surface == std::vector<std::string>{"bpf_lsm_file_open", "file_close_fd"});
+    CHECK(*v.new_surface_pct == Approx(40.0));
+    CHECK(r->passed());
+    CHECK_FALSE(check_regression(base, cand, 30, "", FailOn::NewSurface, &maps)->passed());
+    // Any new surface fails at 0; a kernel without a map cannot be judged.
+    CHECK_FALSE(check_regression(base, cand, 0, "", FailOn::NewSurface, &maps)->passed());
+    SourceMaps only_old;
+    only_old.emplace(k61, maps.at(k61));
+    CHECK(check_regression(base, cand, 0, "", FailOn::NewSurface, &only_old).error().message.find("needs the source map of kernel " + k612) !=
+          std::string::npos);
+    CHECK(parse_fail_on("new-surface") == FailOn::NewSurface);
+    CHECK(std::string(fail_on_name(FailOn::NewSurface)) == "new-surface");
+
+    // The long export says where each function lives.
+    std::ostringstream out;
+    REQUIRE(write_long_csv(out, *s, *s->runs()).ok());
+    CHECK(out.str().find(",function,copy_process,copy_process,1,kernel/fork.c,THE REST,kernel\n") != std::string::npos);
+    CHECK(out.str().find(",function,bpf_lsm_file_open,bpf_lsm_file_open,1,,unmapped,unmapped\n") != std::string::npos);
 }
