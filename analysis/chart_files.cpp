@@ -229,17 +229,23 @@ const std::vector<std::string> kStackRoles = {"workload", "runtime", "vmm", "vcp
 }
 
 std::string role_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec) {
-    std::string dat = fmt::format("# {} per role, mean over the cell's runs; 0 also where the sandbox has no such role\ncell", spec.figure);
+    std::string dat = fmt::format(
+        "# {} per role, mean over the cell's runs: what that role alone reached, and in \"shared\" what two or more roles "
+        "reached, so a bar is the cell's {}; 0 also where the sandbox has no such role\ncell",
+        spec.figure, spec.figure);
     for (const auto& r : kStackRoles) dat += " " + r;
-    dat += "\n";
+    dat += std::string(" ") + kSharedSegment + "\n";
     for (const auto& c : cells) {
         if (!c.figure(spec.figure)) continue;
         dat += quoted(c.key.label());
-        for (const auto& r : kStackRoles) {
-            const FigureStat* f = c.figure(spec.figure + ":" + r);
-            dat += fmt::format(" {:.3f}", f ? f->stat.mean : 0.0);
-        }
-        dat += "\n";
+        auto stack = c.role_stacks.find(spec.figure);
+        auto mean = [&](const std::string& seg) {
+            if (stack == c.role_stacks.end()) return 0.0;
+            auto it = stack->second.find(seg);
+            return it == stack->second.end() ? 0.0 : it->second.mean;
+        };
+        for (const auto& r : kStackRoles) dat += fmt::format(" {:.3f}", mean(r));
+        dat += fmt::format(" {:.3f}\n", mean(kSharedSegment));
     }
     return dat;
 }
@@ -251,12 +257,14 @@ Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const Char
     if (!chosen) return chosen.error();
     const ChartFiles f = files_for(spec.prefix, "roles");
     const std::string plot = fmt::format(
-        "set title \"{} by role (mean; a name two roles reached counts in both)\\nLinux {}, mode {}\"\n"
+        "set title \"{} by role (mean; a name two roles reached counts once, as shared)\\nLinux {}, mode {}\"\n"
         "set style data histograms\nset style histogram rowstacked\nset boxwidth 0.7\n"
         "set style fill solid 0.8 border -1\nset key outside right top\nset grid ytics\nset yrange [0:*]\n"
         "set xtics nomirror rotate by -30\nset ylabel \"{} per role\"\n"
-        "plot for [i=2:{}] \"{}\" using i:xtic(1) title columnheader(i)\n",
-        figure_title(spec.figure), kernel, mode, spec.figure, kStackRoles.size() + 1, base_name(f.dat));
+        "plot for [i=2:{}] \"{}\" using i:xtic(1) title columnheader(i), \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#999999\" fillstyle pattern 4 border -1\n",
+        figure_title(spec.figure), kernel, mode, spec.figure, kStackRoles.size() + 1, base_name(f.dat), kStackRoles.size() + 2,
+        kStackRoles.size() + 2);
     if (auto st = write_pair(f, role_chart_data(cells, spec), terminals(f, plot)); !st) return st.error();
     return f;
 }

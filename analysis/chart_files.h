@@ -6,7 +6,8 @@
 //   tradeoff: the figure against throughput (untraced where measured), one
 //             labelled point per cell;
 //   roles:    one bar per cell, stacked by role (workload, runtime, vmm,
-//             vcpu, backend), so a reader sees where a VM's profile lives.
+//             vcpu, backend, and shared: reached by two or more), so a
+//             reader sees where a VM's profile lives; the bar is HAP_fn.
 #pragma once
 
 #include <string>
@@ -39,13 +40,15 @@ TradeoffAxis tradeoff_axis(const std::vector<const Cell*>& cells);
 // modes (a chart shows one kernel and one mode).
 Expected<ChartFiles> write_bar_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
 Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
-// For hap_fn and hap_sys: the per-role means ("hap_fn:vmm", ...) stacked. A
-// function two roles reached counts in both, so a stack can exceed the
-// cell's HAP_fn; the title says so. Error: the figure has no roles.
+// For hap_fn and hap_sys: each cell's figure stacked by role, each name
+// once (Cell::role_stacks): what one role alone reached in its role's
+// segment, what two or more reached in "shared", so a bar equals the cell's
+// mean figure. Error: the figure has no roles.
 Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
 
 // The stacked chart's .dat content (for tests): one row per cell, one column
-// per role; 0 where the role reached nothing or the sandbox has none.
+// per role and one for shared; 0 where the role reached nothing or the
+// sandbox has none.
 std::string role_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec);
 
 // The tradeoff's .dat content (for tests): one row per cell with the figure
