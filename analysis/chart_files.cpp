@@ -7,6 +7,7 @@
 #include <set>
 
 #include "files.h"
+#include "subsystem_view.h"
 
 namespace hap {
 namespace {
@@ -266,6 +267,84 @@ Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const Char
         figure_title(spec.figure), kernel, mode, spec.figure, kStackRoles.size() + 1, base_name(f.dat), kStackRoles.size() + 2,
         kStackRoles.size() + 2);
     if (auto st = write_pair(f, role_chart_data(cells, spec), terminals(f, plot)); !st) return st.error();
+    return f;
+}
+
+namespace {
+
+// Each cell's function union by section, and the `top` sections by names over all cells.
+struct SectionCounts {
+    std::vector<std::pair<std::string, std::map<std::string, size_t>>> rows;  // cell label -> section -> names
+    std::vector<std::string> top;
+};
+
+SectionCounts section_counts(const std::vector<Cell>& cells, const SourceMap& map, size_t top) {
+    SectionCounts out;
+    std::map<std::string, size_t> totals;
+    for (const auto& c : cells) {
+        auto u = c.unions.find("hap_fn");
+        if (u == c.unions.end()) continue;
+        std::map<std::string, size_t> counts;
+        for (const auto& g : group_names(u->second, "function", &map, false)) {
+            counts[g.group] = g.names.size();
+            if (g.group != kUnmapped && g.group != kAmbiguous) totals[g.group] += g.names.size();
+        }
+        out.rows.emplace_back(c.key.label(), std::move(counts));
+    }
+    std::vector<std::pair<std::string, size_t>> order(totals.begin(), totals.end());
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (size_t i = 0; i < order.size() && i < top; ++i) out.top.push_back(order[i].first);
+    return out;
+}
+
+}  // namespace
+
+std::string subsystem_chart_data(const std::vector<Cell>& cells, const SourceMap& map, size_t top) {
+    const SectionCounts sc = section_counts(cells, map, top);
+    std::string dat = "# hap_fn by MAINTAINERS section: distinct names over the cell's runs (union); " + map.description() + "\ncell";
+    for (const auto& sec : sc.top) dat += " " + quoted(sec);
+    dat += " \"other sections\" ambiguous unmapped\n";
+    for (const auto& [label, counts] : sc.rows) {
+        auto get = [&](const std::string& k) {
+            auto it = counts.find(k);
+            return it == counts.end() ? size_t{0} : it->second;
+        };
+        size_t shown = 0, all = 0;
+        for (const auto& [sec, n] : counts)
+            if (sec != kUnmapped && sec != kAmbiguous) all += n;
+        dat += quoted(label);
+        for (const auto& sec : sc.top) {
+            shown += get(sec);
+            dat += fmt::format(" {}", get(sec));
+        }
+        dat += fmt::format(" {} {} {}\n", all - shown, get(kAmbiguous), get(kUnmapped));
+    }
+    return dat;
+}
+
+Expected<ChartFiles> write_subsystem_chart(const std::vector<Cell>& cells, const ChartSpec& spec, const SourceMaps& maps, size_t top) {
+    std::string kernel, mode;
+    auto chosen = chart_cells(cells, "hap_fn", kernel, mode);
+    if (!chosen) return chosen.error();
+    auto map = maps.find(kernel);
+    if (map == maps.end()) return Error{"kernel " + kernel + " has no source map, so its functions have no section"};
+    std::vector<Cell> plotted;
+    for (const Cell* c : *chosen) plotted.push_back(*c);
+    const size_t sections = section_counts(plotted, map->second, top).top.size();
+    const ChartFiles f = files_for(spec.prefix, "subsystems");
+    // Columns: cell, the top sections, other sections, ambiguous, unmapped.
+    const std::string plot = fmt::format(
+        "set title \"HAP_fn by MAINTAINERS section (distinct functions over the cell's runs)\\nLinux {}, mode {}\"\n"
+        "set style data histograms\nset style histogram rowstacked\nset boxwidth 0.7\n"
+        "set style fill solid 0.8 border -1\nset key outside right top font \",9\"\nset grid ytics\nset yrange [0:*]\n"
+        "set xtics nomirror rotate by -30\nset ylabel \"functions (union)\"\n"
+        "plot for [i=2:{}] \"{}\" using i:xtic(1) title columnheader(i), \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#bbbbbb\", \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#777777\", \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#999999\" fillstyle pattern 4 border -1\n",
+        kernel, mode, sections + 1, base_name(f.dat), sections + 2, sections + 2, sections + 3, sections + 3, sections + 4,
+        sections + 4);
+    if (auto st = write_pair(f, subsystem_chart_data(plotted, map->second, top), terminals(f, plot)); !st) return st.error();
     return f;
 }
 

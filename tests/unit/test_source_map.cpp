@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cell_figures.h"
+#include "chart_files.h"
 #include "long_export.h"
 #include "regression_check.h"
 #include "set_diff.h"
@@ -348,4 +349,19 @@ TEST_CASE("diff and check across kernels: renames apart, new surface by section,
     REQUIRE(write_long_csv(out, *s, *s->runs()).ok());
     CHECK(out.str().find(",function,copy_process,copy_process,1,kernel/fork.c,THE REST,kernel\n") != std::string::npos);
     CHECK(out.str().find(",function,bpf_lsm_file_open,bpf_lsm_file_open,1,,unmapped,unmapped\n") != std::string::npos);
+}
+
+TEST_CASE("the subsystem chart stacks each cell's function union by section, the rest summed, so a bar is the union", "[sources][chart]") {
+    TempDb db;
+    auto s = std::move(Store::open(db.path).value());
+    const std::string k61 = "6.1.0-57-amd64";
+    add_fn_run(*s, k61, 1, {"copy_process", "tcp_sendmsg", "schedule", "memcpy", "bpf_lsm_file_open", "ksys_read"});
+    auto cells = *load_cells(*s, {});
+    const std::string dat = subsystem_chart_data(cells, map_61(), 2);
+    // The two largest sections by name (ties keep the map's order), then the rest.
+    CHECK(dat.find("\ncell \"FILESYSTEMS (VFS and infrastructure)\" \"NETWORKING [TCP]\" \"other sections\" ambiguous unmapped\n") !=
+          std::string::npos);
+    CHECK(dat.find("\n\"runc redis\" 1 1 2 1 1\n") != std::string::npos);  // 6 = the union
+    SourceMaps none;
+    CHECK(write_subsystem_chart(cells, ChartSpec{}, none).error().message.find("has no source map") != std::string::npos);
 }
