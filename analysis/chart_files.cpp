@@ -332,8 +332,14 @@ Expected<ChartFiles> write_subsystem_chart(const std::vector<Cell>& cells, const
     for (const Cell* c : *chosen) plotted.push_back(*c);
     const size_t sections = section_counts(plotted, map->second, top).top.size();
     const ChartFiles f = files_for(spec.prefix, "subsystems");
+    // Twelve colours told apart (Paul Tol's muted and bright schemes):
+    // gnuplot's own cycle repeats after eight.
+    std::string colours;
+    const char* palette[] = {"#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77",
+                             "#cc6677", "#882255", "#aa4499", "#4477aa", "#ee6677", "#228833"};
+    for (size_t i = 0; i < 12; ++i) colours += fmt::format("set linetype {} lc rgb \"{}\"\n", i + 1, palette[i]);
     // Columns: cell, the top sections, other sections, ambiguous, unmapped.
-    const std::string plot = fmt::format(
+    const std::string plot = colours + fmt::format(
         "set title \"HAP_fn by MAINTAINERS section (distinct functions over the cell's runs)\\nLinux {}, mode {}\"\n"
         "set style data histograms\nset style histogram rowstacked\nset boxwidth 0.7\n"
         "set style fill solid 0.8 border -1\nset key outside right top font \",9\"\nset grid ytics\nset yrange [0:*]\n"
