@@ -47,7 +47,7 @@ int cmd_sources(const std::vector<std::string>& args) {
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
         "kernel,k", po::value(&kernel)->required(), "kernel release the map belongs to (uname -r of the measured kernel)")(
-        "maintainers", po::value(&maintainers), "import: the MAINTAINERS of the same source (build-table writes FILE.csv.MAINTAINERS)")(
+        "maintainers", po::value(&maintainers), "import: the MAINTAINERS of the same source (default FILE.csv.MAINTAINERS, which build-table writes)")(
         "action", po::value(&action)->required(), "")("operands", po::value(&operands)->composing(), "");
     po::positional_options_description pos;
     pos.add("action", 1).add("operands", -1);

@@ -64,5 +64,9 @@ grep -q "^runc .* hap_fn  *SCHEDULER  *[0-9]" "$work/by.out" && grep -q "^runc .
 "$HAPCTL" export --db "$work/cand.db" --format long >"$work/long.csv" 2>&1
 grep -q ',function,schedule,schedule,[0-9]*,kernel/sched/core.c,SCHEDULER,kernel/sched$' "$work/long.csv" && pass ||
   fail "long export: $(grep ',schedule,' "$work/long.csv" | head -2)"
+printf 'function,complexity\ncopy_process,3\n' >"$work/cc.csv"
+expect_fail 1 "cc.csv:1: expected the header 'function,file,line,how'" -- "$HAPCTL" sources import "$work/cc.csv" --kernel 6.1.0-56-amd64 --db "$work/x.db"
+expect_fail 1 "cannot read .*nothing.MAINTAINERS" -- "$HAPCTL" sources import "$src/src-6.1-excerpt.csv" --maintainers "$work/nothing.MAINTAINERS" --kernel 6.1.0-56-amd64 --db "$work/x.db"
+[ ! -e "$work/x.db" ] && pass || fail "a refused import created a store"
 expect_fail 1 "no source map for kernel 6.12" -- "$HAPCTL" sources locate copy_process --kernel 6.12.95+deb12-amd64 --db "$work/cand.db"
 finish
