@@ -1,6 +1,7 @@
 #include "cell_figures.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "run_summary.h"
 
@@ -133,6 +134,35 @@ Expected<std::vector<Cell>> compute_cells(const std::vector<RunSets>& runs, cons
             if (r->run.throughput_untraced) untraced.push_back(*r->run.throughput_untraced);
         }
         for (const auto& [fig, v] : values) c.figures[fig] = FigureStat{describe(v), static_cast<int64_t>(c.unions[fig].size())};
+        for (const char* fig : {"hap_fn", "hap_sys"}) {
+            if (!values.count(fig)) continue;
+            std::vector<std::map<std::string, double>> per_run;  // segment -> names, one map a run
+            std::set<std::string> segments;
+            for (const RunSets* r : members) {
+                auto all = r->names.find(fig);
+                if (all == r->names.end()) continue;
+                auto& counts = per_run.emplace_back();
+                counts[kSharedSegment] = 0;
+                for (const auto& name : all->second) {
+                    std::string only;
+                    int reached = 0;
+                    for (const auto& [role_fig, names] : r->names) {
+                        if (role_fig.rfind(std::string(fig) + ":", 0) != 0 || role_fig == std::string(fig) + ":unknown") continue;
+                        if (!names.count(name)) continue;
+                        ++reached;
+                        only = role_fig.substr(std::strlen(fig) + 1);
+                    }
+                    counts[reached == 1 ? only : kSharedSegment] += 1;
+                }
+                for (const auto& [seg, n] : counts) segments.insert(seg);
+            }
+            // A segment a run lacks is 0 for it: every run counts in every mean.
+            for (const auto& seg : segments) {
+                std::vector<double> v;
+                for (const auto& counts : per_run) v.push_back(counts.count(seg) ? counts.at(seg) : 0.0);
+                c.role_stacks[fig][seg] = describe(v);
+            }
+        }
         if (!tp.empty()) c.throughput = describe(tp);
         if (!untraced.empty()) c.throughput_untraced = describe(untraced);
         if (auto t = options.traceable.find(key.kernel); t != options.traceable.end()) c.traceable_functions = t->second;

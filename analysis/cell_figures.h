@@ -48,6 +48,11 @@ struct Cell {
     std::vector<int64_t> run_ids;
     std::map<std::string, FigureStat> figures;
     std::map<std::string, std::set<std::string>> unions;  // hap_cc has none
+    // hap_fn and hap_sys split so that each name of a run counts once: per
+    // role what that role alone reached, and "shared" what two or more roles
+    // reached. Per run the segments add up to the figure, so their means add
+    // up to its mean (the roles chart: STYLE.md 9, a bar equals its figure).
+    std::map<std::string, std::map<std::string, Stat>> role_stacks;
     std::optional<int64_t> traceable_functions;  // of the cell's kernel
     std::optional<Stat> throughput;            // while traced
     std::optional<Stat> throughput_untraced;   // the same load, nothing traced (runs that have it)
@@ -101,6 +106,9 @@ Expected<std::vector<Cell>> load_cells(Store& store, const RunSelection& selecti
 inline constexpr const char* kHapFnCounts =
     "hap_fn: normalised function names (foo.isra.0 and same-named static functions count once; compare kernels on "
     "it); hap_fn_raw: functions as the kernel named them, one per address (foo@vmlinux:2)";
+
+// The segment of role_stacks for names two or more roles reached.
+inline constexpr const char* kSharedSegment = "shared";
 
 // Headline figure names, in report order.
 const std::vector<std::string>& headline_figures();

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "files.h"
+#include "subsystem_view.h"
 
 namespace hap {
 namespace {
@@ -229,17 +230,23 @@ const std::vector<std::string> kStackRoles = {"workload", "runtime", "vmm", "vcp
 }
 
 std::string role_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec) {
-    std::string dat = fmt::format("# {} per role, mean over the cell's runs; 0 also where the sandbox has no such role\ncell", spec.figure);
+    std::string dat = fmt::format(
+        "# {} per role, mean over the cell's runs: what that role alone reached, and in \"shared\" what two or more roles "
+        "reached, so a bar is the cell's {}; 0 also where the sandbox has no such role\ncell",
+        spec.figure, spec.figure);
     for (const auto& r : kStackRoles) dat += " " + r;
-    dat += "\n";
+    dat += std::string(" ") + kSharedSegment + "\n";
     for (const auto& c : cells) {
         if (!c.figure(spec.figure)) continue;
         dat += quoted(c.key.label());
-        for (const auto& r : kStackRoles) {
-            const FigureStat* f = c.figure(spec.figure + ":" + r);
-            dat += fmt::format(" {:.3f}", f ? f->stat.mean : 0.0);
-        }
-        dat += "\n";
+        auto stack = c.role_stacks.find(spec.figure);
+        auto mean = [&](const std::string& seg) {
+            if (stack == c.role_stacks.end()) return 0.0;
+            auto it = stack->second.find(seg);
+            return it == stack->second.end() ? 0.0 : it->second.mean;
+        };
+        for (const auto& r : kStackRoles) dat += fmt::format(" {:.3f}", mean(r));
+        dat += fmt::format(" {:.3f}\n", mean(kSharedSegment));
     }
     return dat;
 }
@@ -251,13 +258,99 @@ Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const Char
     if (!chosen) return chosen.error();
     const ChartFiles f = files_for(spec.prefix, "roles");
     const std::string plot = fmt::format(
-        "set title \"{} by role (mean; a name two roles reached counts in both)\\nLinux {}, mode {}\"\n"
+        "set title \"{} by role (mean; a name two roles reached counts once, as shared)\\nLinux {}, mode {}\"\n"
         "set style data histograms\nset style histogram rowstacked\nset boxwidth 0.7\n"
         "set style fill solid 0.8 border -1\nset key outside right top\nset grid ytics\nset yrange [0:*]\n"
         "set xtics nomirror rotate by -30\nset ylabel \"{} per role\"\n"
-        "plot for [i=2:{}] \"{}\" using i:xtic(1) title columnheader(i)\n",
-        figure_title(spec.figure), kernel, mode, spec.figure, kStackRoles.size() + 1, base_name(f.dat));
+        "plot for [i=2:{}] \"{}\" using i:xtic(1) title columnheader(i), \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#999999\" fillstyle pattern 4 border -1\n",
+        figure_title(spec.figure), kernel, mode, spec.figure, kStackRoles.size() + 1, base_name(f.dat), kStackRoles.size() + 2,
+        kStackRoles.size() + 2);
     if (auto st = write_pair(f, role_chart_data(cells, spec), terminals(f, plot)); !st) return st.error();
+    return f;
+}
+
+namespace {
+
+// Each cell's function union by section, and the `top` sections by names over all cells.
+struct SectionCounts {
+    std::vector<std::pair<std::string, std::map<std::string, size_t>>> rows;  // cell label -> section -> names
+    std::vector<std::string> top;
+};
+
+SectionCounts section_counts(const std::vector<Cell>& cells, const SourceMap& map, size_t top) {
+    SectionCounts out;
+    std::map<std::string, size_t> totals;
+    for (const auto& c : cells) {
+        auto u = c.unions.find("hap_fn");
+        if (u == c.unions.end()) continue;
+        std::map<std::string, size_t> counts;
+        for (const auto& g : group_names(u->second, "function", &map, false)) {
+            counts[g.group] = g.names.size();
+            if (g.group != kUnmapped && g.group != kAmbiguous) totals[g.group] += g.names.size();
+        }
+        out.rows.emplace_back(c.key.label(), std::move(counts));
+    }
+    std::vector<std::pair<std::string, size_t>> order(totals.begin(), totals.end());
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (size_t i = 0; i < order.size() && i < top; ++i) out.top.push_back(order[i].first);
+    return out;
+}
+
+}  // namespace
+
+std::string subsystem_chart_data(const std::vector<Cell>& cells, const SourceMap& map, size_t top) {
+    const SectionCounts sc = section_counts(cells, map, top);
+    std::string dat = "# hap_fn by MAINTAINERS section: distinct names over the cell's runs (union); " + map.description() + "\ncell";
+    for (const auto& sec : sc.top) dat += " " + quoted(sec);
+    dat += " \"other sections\" ambiguous unmapped\n";
+    for (const auto& [label, counts] : sc.rows) {
+        auto get = [&](const std::string& k) {
+            auto it = counts.find(k);
+            return it == counts.end() ? size_t{0} : it->second;
+        };
+        size_t shown = 0, all = 0;
+        for (const auto& [sec, n] : counts)
+            if (sec != kUnmapped && sec != kAmbiguous) all += n;
+        dat += quoted(label);
+        for (const auto& sec : sc.top) {
+            shown += get(sec);
+            dat += fmt::format(" {}", get(sec));
+        }
+        dat += fmt::format(" {} {} {}\n", all - shown, get(kAmbiguous), get(kUnmapped));
+    }
+    return dat;
+}
+
+Expected<ChartFiles> write_subsystem_chart(const std::vector<Cell>& cells, const ChartSpec& spec, const SourceMaps& maps, size_t top) {
+    std::string kernel, mode;
+    auto chosen = chart_cells(cells, "hap_fn", kernel, mode);
+    if (!chosen) return chosen.error();
+    auto map = maps.find(kernel);
+    if (map == maps.end()) return Error{"kernel " + kernel + " has no source map, so its functions have no section"};
+    std::vector<Cell> plotted;
+    for (const Cell* c : *chosen) plotted.push_back(*c);
+    const size_t sections = section_counts(plotted, map->second, top).top.size();
+    const ChartFiles f = files_for(spec.prefix, "subsystems");
+    // Twelve colours told apart (Paul Tol's muted and bright schemes):
+    // gnuplot's own cycle repeats after eight.
+    std::string colours;
+    const char* palette[] = {"#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77",
+                             "#cc6677", "#882255", "#aa4499", "#4477aa", "#ee6677", "#228833"};
+    for (size_t i = 0; i < 12; ++i) colours += fmt::format("set linetype {} lc rgb \"{}\"\n", i + 1, palette[i]);
+    // Columns: cell, the top sections, other sections, ambiguous, unmapped.
+    const std::string plot = colours + fmt::format(
+        "set title \"HAP_fn by MAINTAINERS section (distinct functions over the cell's runs)\\nLinux {}, mode {}\"\n"
+        "set style data histograms\nset style histogram rowstacked\nset boxwidth 0.7\n"
+        "set style fill solid 0.8 border -1\nset key outside right top font \",9\"\nset grid ytics\nset yrange [0:*]\n"
+        "set xtics nomirror rotate by -30\nset ylabel \"functions (union)\"\n"
+        "plot for [i=2:{}] \"{}\" using i:xtic(1) title columnheader(i), \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#bbbbbb\", \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#777777\", \\\n"
+        "     \"\" using {}:xtic(1) title columnheader({}) lc rgb \"#999999\" fillstyle pattern 4 border -1\n",
+        kernel, mode, sections + 1, base_name(f.dat), sections + 2, sections + 2, sections + 3, sections + 3, sections + 4,
+        sections + 4);
+    if (auto st = write_pair(f, subsystem_chart_data(plotted, map->second, top), terminals(f, plot)); !st) return st.error();
     return f;
 }
 

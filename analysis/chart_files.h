@@ -5,14 +5,19 @@
 //             (bars), with error bars, like the published HAP charts;
 //   tradeoff: the figure against throughput (untraced where measured), one
 //             labelled point per cell;
+//   subsystems: one bar per cell, HAP_fn's union stacked by MAINTAINERS
+//             section (the kernel's source map): the largest sections,
+//             the rest as "other sections", ambiguous and unmapped apart;
 //   roles:    one bar per cell, stacked by role (workload, runtime, vmm,
-//             vcpu, backend), so a reader sees where a VM's profile lives.
+//             vcpu, backend, and shared: reached by two or more), so a
+//             reader sees where a VM's profile lives; the bar is HAP_fn.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "cell_figures.h"
+#include "source_map.h"
 
 namespace hap {
 
@@ -39,13 +44,23 @@ TradeoffAxis tradeoff_axis(const std::vector<const Cell*>& cells);
 // modes (a chart shows one kernel and one mode).
 Expected<ChartFiles> write_bar_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
 Expected<ChartFiles> write_tradeoff_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
-// For hap_fn and hap_sys: the per-role means ("hap_fn:vmm", ...) stacked. A
-// function two roles reached counts in both, so a stack can exceed the
-// cell's HAP_fn; the title says so. Error: the figure has no roles.
+// For hap_fn and hap_sys: each cell's figure stacked by role, each name
+// once (Cell::role_stacks): what one role alone reached in its role's
+// segment, what two or more reached in "shared", so a bar equals the cell's
+// mean figure. Error: the figure has no roles.
 Expected<ChartFiles> write_role_chart(const std::vector<Cell>& cells, const ChartSpec& spec);
 
+// HAP_fn's union per cell by MAINTAINERS section: the `top` sections with
+// the most names over all cells, the others summed, and the ambiguous and
+// unmapped names, so a bar is the cell's union. Error: no function runs, or
+// the cells' kernel has no source map.
+Expected<ChartFiles> write_subsystem_chart(const std::vector<Cell>& cells, const ChartSpec& spec, const SourceMaps& maps,
+                                           size_t top = 12);
+std::string subsystem_chart_data(const std::vector<Cell>& cells, const SourceMap& map, size_t top = 12);
+
 // The stacked chart's .dat content (for tests): one row per cell, one column
-// per role; 0 where the role reached nothing or the sandbox has none.
+// per role and one for shared; 0 where the role reached nothing or the
+// sandbox has none.
 std::string role_chart_data(const std::vector<Cell>& cells, const ChartSpec& spec);
 
 // The tradeoff's .dat content (for tests): one row per cell with the figure

@@ -10,6 +10,7 @@ std::optional<FailOn> parse_fail_on(const std::string& s) {
     if (s == "repetitions") return FailOn::Repetitions;
     if (s == "union") return FailOn::Union;
     if (s == "both") return FailOn::Both;
+    if (s == "new-surface") return FailOn::NewSurface;
     return std::nullopt;
 }
 
@@ -19,6 +20,7 @@ const char* fail_on_name(FailOn f) {
         case FailOn::Repetitions: return "repetitions";
         case FailOn::Union: return "union";
         case FailOn::Both: return "both";
+        case FailOn::NewSurface: return "new-surface";
     }
     return "?";
 }
@@ -31,7 +33,8 @@ bool CheckResult::passed() const {
 }
 
 Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const std::vector<Cell>& candidate,
-                                       double max_increase_pct, const std::string& figure, FailOn fail_on) {
+                                       double max_increase_pct, const std::string& figure, FailOn fail_on,
+                                       const SourceMaps* maps) {
     if (baseline.empty()) return Error{"the baseline has no complete runs"};
     if (candidate.empty()) return Error{"the candidate has no complete runs"};
     auto same_cell = [](const CellKey& a, const CellKey& b) {
@@ -92,17 +95,38 @@ Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const 
             v.beyond_repetitions = v.after > v.before_max;
         }
         v.beyond_union = v.after > v.before_union;
-        switch (fail_on) {
-            case FailOn::Threshold: v.regression = v.beyond_threshold; break;
-            case FailOn::Repetitions: v.regression = v.beyond_threshold && v.beyond_repetitions; break;
-            case FailOn::Union: v.regression = v.beyond_threshold && v.beyond_union; break;
-            case FailOn::Both: v.regression = v.beyond_threshold && v.beyond_repetitions && v.beyond_union; break;
-        }
         if (have_unions) {
             for (const auto& n : cu->second)
                 if (!bu->second.count(n)) v.added.push_back(n);
             for (const auto& n : bu->second)
                 if (!cu->second.count(n)) v.removed.push_back(n);
+        }
+        const bool functions = fig == "hap_fn" || fig.rfind("hap_fn:", 0) == 0 || fig == "backend";
+        auto map_of = [&](const std::string& kernel) -> const SourceMap* {
+            if (!maps) return nullptr;
+            auto it = maps->find(kernel);
+            return it == maps->end() ? nullptr : &it->second;
+        };
+        if (fail_on == FailOn::NewSurface && functions && have_unions)
+            for (const auto& k : {base.key.kernel, match->key.kernel})
+                if (!map_of(k))
+                    return Error{"--fail-on new-surface needs the source map of kernel " + k +
+                                 " to tell renamed functions from new ones; import it with `hapctl sources import`"};
+        if (functions) {
+            auto pairs = pair_renames(v.removed, v.added, map_of(base.key.kernel), map_of(match->key.kernel));
+            v.renamed = std::move(pairs.renamed);
+            v.new_surface = std::move(pairs.added);
+        } else {
+            v.new_surface = v.added;
+        }
+        if (v.before_union > 0) v.new_surface_pct = static_cast<double>(v.new_surface.size()) / v.before_union * 100.0;
+        v.beyond_new_surface = v.new_surface_pct ? *v.new_surface_pct > max_increase_pct : !v.new_surface.empty();
+        switch (fail_on) {
+            case FailOn::Threshold: v.regression = v.beyond_threshold; break;
+            case FailOn::Repetitions: v.regression = v.beyond_threshold && v.beyond_repetitions; break;
+            case FailOn::Union: v.regression = v.beyond_threshold && v.beyond_union; break;
+            case FailOn::Both: v.regression = v.beyond_threshold && v.beyond_repetitions && v.beyond_union; break;
+            case FailOn::NewSurface: v.regression = have_unions && v.beyond_new_surface; break;
         }
         result.cells.push_back(std::move(v));
     }

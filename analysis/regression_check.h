@@ -14,6 +14,12 @@
 //                runs, which differing repetitions cannot explain.
 // The two are independent: noisy repetitions widen the first, names that
 // come and go between runs widen the second.
+// New surface: the names the candidate's union adds, less those that are a
+// gone name renamed (source_map.h pair_renames, with both kernels' source
+// maps); `--fail-on new-surface` fails a cell when they exceed
+// `max_increase_pct` percent of the baseline's union (0: any new name), and
+// asks nothing of the mean, so a rename never fails it and a new function
+// always counts.
 // `FailOn` picks which of them make a cell a regression; the threshold always
 // applies (0 keeps every increase).
 #pragma once
@@ -23,6 +29,7 @@
 #include <vector>
 
 #include "cell_figures.h"
+#include "source_map.h"
 
 namespace hap {
 
@@ -32,8 +39,9 @@ enum class FailOn {
     Repetitions,  // threshold and beyond the baseline's repetitions
     Union,        // threshold and beyond the baseline's union
     Both,         // threshold and beyond both (hapctl check's default)
+    NewSurface,   // new names that are no rename, as a share of the baseline's union
 };
-// "threshold", "repetitions", "union", "both"; nullopt for anything else.
+// "threshold", "repetitions", "union", "both", "new-surface"; nullopt for anything else.
 std::optional<FailOn> parse_fail_on(const std::string& s);
 const char* fail_on_name(FailOn f);
 
@@ -47,7 +55,10 @@ struct CellVerdict {
     std::optional<double> increase_pct;  // nullopt when the baseline mean is 0
     int n_before = 0, n_after = 0;
     std::vector<std::string> added, removed;  // union names, sorted
-    bool beyond_threshold = false, beyond_repetitions = false, beyond_union = false;
+    std::vector<Rename> renamed;              // gone -> new pairs, in neither added nor new_surface
+    std::vector<std::string> new_surface;     // added, less the renames' new names
+    std::optional<double> new_surface_pct;    // of the baseline's union; nullopt when it is empty
+    bool beyond_threshold = false, beyond_repetitions = false, beyond_union = false, beyond_new_surface = false;
     bool regression = false;  // by the FailOn given
 };
 
@@ -59,10 +70,13 @@ struct CheckResult {
 
 // `figure` empty: hap_fn where functions were captured, else hap_sys.
 // For hap_cc the union is the complexity summed over the union's functions.
-// Errors: an empty side, no cell in common, or cells whose only candidate
-// counterpart has another mode.
+// `maps`: source maps by kernel release, to tell renames from new surface
+// (none: no name is paired).
+// Errors: an empty side, no cell in common, cells whose only candidate
+// counterpart has another mode, or FailOn::NewSurface on functions of a
+// kernel without a source map (renames could not be told apart).
 Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const std::vector<Cell>& candidate,
                                        double max_increase_pct, const std::string& figure = "",
-                                       FailOn fail_on = FailOn::Threshold);
+                                       FailOn fail_on = FailOn::Threshold, const SourceMaps* maps = nullptr);
 
 }  // namespace hap

@@ -1,6 +1,5 @@
 #include "set_diff.h"
 
-#include "subsystem.h"
 
 namespace hap {
 
@@ -28,7 +27,16 @@ Expected<std::string> single_mode(const std::vector<RunSets>& runs, const std::s
     return *modes.begin();
 }
 
-Expected<std::vector<FigureDiff>> diff_run_sets(const std::vector<RunSets>& a, const std::vector<RunSets>& b) {
+std::vector<const SourceMap*> side_maps(const std::vector<RunSets>& runs, const SourceMaps& maps) {
+    std::vector<const SourceMap*> out;
+    std::set<std::string> seen;
+    for (const auto& r : runs)
+        if (auto it = maps.find(r.run.kernel_release); it != maps.end() && seen.insert(r.run.kernel_release).second)
+            out.push_back(&it->second);
+    return out;
+}
+
+Expected<std::vector<FigureDiff>> diff_run_sets(const std::vector<RunSets>& a, const std::vector<RunSets>& b, const SourceMaps& maps) {
     auto ma = single_mode(a, "the first run set");
     if (!ma) return ma.error();
     auto mb = single_mode(b, "the second run set");
@@ -50,10 +58,29 @@ Expected<std::vector<FigureDiff>> diff_run_sets(const std::vector<RunSets>& a, c
         const auto before = unions(a, fig), after = unions(b, fig);
         d.before = before.size();
         d.after = after.size();
+        std::vector<std::string> added, removed;
         for (const auto& n : after)
-            if (!before.count(n)) d.by_subsystem[guess_subsystem(kind, n)].added.push_back(n);
+            if (!before.count(n)) added.push_back(n);
         for (const auto& n : before)
-            if (!after.count(n)) d.by_subsystem[guess_subsystem(kind, n)].removed.push_back(n);
+            if (!after.count(n)) removed.push_back(n);
+        const auto maps_a = side_maps(a, maps), maps_b = side_maps(b, maps);
+        if (std::string(kind) == "function") {
+            auto pairs = pair_renames(removed, added, maps_a.empty() ? nullptr : maps_a.front(),
+                                      maps_b.empty() ? nullptr : maps_b.front());
+            d.renamed = std::move(pairs.renamed);
+            added = std::move(pairs.added);
+            removed = std::move(pairs.removed);
+        }
+        for (const auto& n : added) {
+            const auto loc = locate_in(maps_b, kind, n);
+            d.by_subsystem[loc.section].added.push_back(n);
+            d.by_directory[loc.directory].added.push_back(n);
+        }
+        for (const auto& n : removed) {
+            const auto loc = locate_in(maps_a, kind, n);
+            d.by_subsystem[loc.section].removed.push_back(n);
+            d.by_directory[loc.directory].removed.push_back(n);
+        }
         out.push_back(std::move(d));
     }
     return out;

@@ -1,6 +1,7 @@
 // hapctl chart: grouped bars of a HAP figure per workload and runtime with
-// error bars, and the figure against throughput, through gnuplot (PNG + SVG),
-// with the .dat and .gp beside each image for restyling.
+// error bars, the figure against throughput, HAP_fn by role and by
+// MAINTAINERS section, through gnuplot (PNG + SVG), with the .dat and .gp
+// beside each image for restyling.
 #include <filesystem>
 #include <iostream>
 
@@ -13,6 +14,7 @@
 #include "open_store.h"
 #include "options.h"
 #include "process.h"
+#include "source_map.h"
 
 namespace hap::cli {
 namespace {
@@ -35,7 +37,8 @@ int cmd_chart(const std::vector<std::string>& args) {
     ChartSpec spec;
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
-        "out,o", po::value(&out)->default_value("hap"), "path prefix: writes PREFIX-bars.*, PREFIX-tradeoff.* and (hap_fn, hap_sys) PREFIX-roles.*")(
+        "out,o", po::value(&out)->default_value("hap"), "path prefix: writes PREFIX-bars.*, PREFIX-tradeoff.*, (hap_fn, hap_sys) PREFIX-roles.* and, where the kernel has a "
+        "source map (`hapctl sources`), PREFIX-subsystems.*")(
         "figure", po::value(&spec.figure), "hap_fn, hap_sys, hap_hc, backend or hap_cc (default: hap_fn if captured, else hap_sys)")(
         "errors", po::value(&errors)->default_value("ci"), "error bars: ci (95%, t), sd or minmax")(
         "runtime", po::value(&sel.runtime), "only this runtime")("workload", po::value(&sel.workload), "only this workload")(
@@ -71,6 +74,17 @@ int cmd_chart(const std::vector<std::string>& args) {
         auto roles = write_role_chart(*cells, spec);
         if (!roles) throw UserError(roles.error().describe());
         render(*roles);
+    }
+    bool functions = false;
+    for (const auto& c : *cells) functions = functions || c.figure("hap_fn");
+    if (functions) {
+        std::vector<std::string> releases;
+        for (const auto& c : *cells) releases.push_back(c.key.kernel);
+        auto maps = load_source_maps(*store, releases);
+        if (!maps) throw UserError(maps.error().describe());
+        auto subsystems = write_subsystem_chart(*cells, spec, *maps);
+        if (subsystems) render(*subsystems);
+        else std::cout << "no subsystem chart: " << subsystems.error().describe() << " (`hapctl sources import`)\n";
     }
     return 0;
 }

@@ -1,7 +1,9 @@
 // hapctl diff A B: what one run set reaches that another does not, on
-// normalised names over the union of complete runs, grouped by a subsystem
-// guess. The sides are two databases, or two selections of one database
+// normalised names over the union of complete runs, grouped by MAINTAINERS
+// section (or top directory) from each kernel's source map, with renames
+// across kernels listed apart from new names. The sides are two databases, or two selections of one database
 // (a selector given twice: --kernel OLD --kernel NEW).
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -28,6 +30,7 @@ int cmd_diff(const std::vector<std::string>& args) {
     std::string db;
     std::vector<std::string> dbs, runtimes, platforms, workloads, kernels, modes;
     bool all_names = false;
+    std::string by = "section";
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store when comparing two selections of one database")(
         "runtime", po::value(&runtimes)->composing(),
@@ -36,7 +39,8 @@ int cmd_diff(const std::vector<std::string>& args) {
         "workload", po::value(&workloads)->composing(), "workload; given twice: first side, second side")(
         "kernel", po::value(&kernels)->composing(), "kernel release; given twice: first side, second side")(
         "mode", po::value(&modes)->composing(), "capture mode; given twice: first side, second side")(
-        "all-names", po::bool_switch(&all_names), "list every name (default: 12 per subsystem)")(
+        "all-names", po::bool_switch(&all_names), "list every name (default: 12 per group)")(
+        "by", po::value(&by)->default_value("section"), "group by MAINTAINERS section, or by top directory (net/ipv4)")(
         "dbs", po::value(&dbs)->composing(), "");
     po::positional_options_description pos;
     pos.add("dbs", 2);
@@ -70,6 +74,8 @@ int cmd_diff(const std::vector<std::string>& args) {
                                          "hapctl diff A.db B.db, or hapctl diff --db DB --kernel OLD --kernel NEW", kExitUsage);
     if (dbs.empty() && !twice)
         throw UserError("diff of one database needs a selector given twice", "e.g. --kernel 6.1.0-28-amd64 --kernel 6.12.9-amd64", kExitUsage);
+    if (by != "section" && by != "directory")
+        throw UserError("--by must be section or directory, not '" + by + "'", "", kExitUsage);
     const std::string path_a = dbs.empty() ? db : dbs[0], path_b = dbs.empty() ? db : dbs[1];
     auto store_a = open_existing_store(path_a);
     auto runs_a = load_run_sets(*store_a, a);
@@ -77,17 +83,51 @@ int cmd_diff(const std::vector<std::string>& args) {
     std::unique_ptr<Store> store_b = path_b == path_a ? nullptr : open_existing_store(path_b);
     auto runs_b = load_run_sets(store_b ? *store_b : *store_a, b);
     if (!runs_b) throw UserError(runs_b.error().describe());
-    auto diffs = diff_run_sets(*runs_a, *runs_b);
+    // Each side's names are placed by its own kernel's map, read from its own database.
+    SourceMaps maps;
+    std::vector<std::string> no_map;
+    for (auto [store, runs] : {std::pair{store_a.get(), &*runs_a}, std::pair{store_b ? store_b.get() : store_a.get(), &*runs_b}}) {
+        std::vector<std::string> releases;
+        for (const auto& r : *runs) releases.push_back(r.run.kernel_release);
+        auto loaded = load_source_maps(*store, releases);
+        if (!loaded) throw UserError(loaded.error().describe());
+        for (auto& [k, m] : *loaded) maps.emplace(k, std::move(m));
+        for (const auto& k : releases)
+            if (!maps.count(k) && std::find(no_map.begin(), no_map.end(), k) == no_map.end()) no_map.push_back(k);
+    }
+    auto diffs = diff_run_sets(*runs_a, *runs_b, maps);
     if (!diffs) throw UserError(diffs.error().describe(), "narrow each side with --mode, --runtime, --workload or --kernel");
     std::cout << fmt::format("first:  {} ({} complete runs)\nsecond: {} ({} complete runs)\nmode:   {}\n", path_a,
                              runs_a->size(), path_b, runs_b->size(), runs_a->front().run.mode);
+    for (const auto& [k, m] : maps) std::cout << fmt::format("source map {}: {}\n", k, m.description());
+    for (const auto& k : no_map)
+        std::cout << fmt::format("source map {}: none, its names are unmapped (scripts/sources/build-table, then `hapctl sources "
+                                 "import FILE.csv --kernel {}`)\n", k, k);
     for (const auto& d : *diffs) {
-        std::cout << fmt::format("\n{}: {} -> {} distinct {} names (+{} -{})\n", d.figure, d.before, d.after, d.kind, d.added(), d.removed());
+        std::cout << fmt::format("\n{}: {} -> {} distinct {} names (+{} new, -{} gone{})\n", d.figure, d.before, d.after, d.kind,
+                                 d.added(), d.removed(), d.renamed.empty() ? "" : fmt::format(", {} renamed", d.renamed.size()));
         const size_t limit = all_names ? SIZE_MAX : 12;
-        for (const auto& [sub, change] : d.by_subsystem) {
-            std::cout << fmt::format("  {:<16} +{:<4} -{:<4}\n", sub, change.added.size(), change.removed.size());
+        const auto& groups = by == "directory" ? d.by_directory : d.by_subsystem;
+        // Largest change first: that is where a reader looks.
+        std::vector<std::pair<std::string, const SubsystemChange*>> order;
+        for (const auto& [sub, change] : groups) order.emplace_back(sub, &change);
+        std::stable_sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
+            return x.second->added.size() + x.second->removed.size() > y.second->added.size() + y.second->removed.size();
+        });
+        for (const auto& [sub, cp] : order) {
+            const SubsystemChange& change = *cp;
+            std::cout << fmt::format("  {:<40} +{:<4} -{:<4}\n", sub, change.added.size(), change.removed.size());
             if (!change.added.empty()) std::cout << "      + " << joined(change.added, limit) << "\n";
             if (!change.removed.empty()) std::cout << "      - " << joined(change.removed, limit) << "\n";
+        }
+        if (!d.renamed.empty()) {
+            std::cout << fmt::format("  renamed ({}): the same function under a new name (same file; a known suffix or the "
+                                     "same place among the file's functions, next to a neighbour that kept its name)\n", d.renamed.size());
+            for (size_t i = 0; i < d.renamed.size() && i < limit; ++i) {
+                const auto& r = d.renamed[i];
+                std::cout << fmt::format("      {} -> {}  ({}, {})\n", r.before, r.after, r.file, r.rule);
+            }
+            if (d.renamed.size() > limit) std::cout << fmt::format("      ... ({} more)\n", d.renamed.size() - limit);
         }
     }
     return 0;

@@ -35,8 +35,8 @@ int cmd_merge(const std::vector<std::string>& args) {
     for (const auto& s : sources) {
         auto n = (*store)->merge_from(s);
         if (!n) throw UserError(n.error().describe(), "nothing of " + s + " was merged");
-        std::cout << fmt::format("{}: {} runs added ({} already present or still running), {} hosts, {} kernels, {} symbols, {} complexity tables\n",
-                                 s, n->runs, n->runs_skipped, n->hosts, n->kernels, n->symbols, n->complexity_tables);
+        std::cout << fmt::format("{}: {} runs added ({} already present or still running), {} hosts, {} kernels, {} symbols, {} complexity tables, {} source maps\n",
+                                 s, n->runs, n->runs_skipped, n->hosts, n->kernels, n->symbols, n->complexity_tables, n->source_maps);
     }
     std::cout << "merged into " << into << "\n";
     return 0;

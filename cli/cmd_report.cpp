@@ -1,5 +1,7 @@
 // hapctl report: the HAP figures per cell (runtime x platform x workload x
-// kernel x mode) over the complete runs: n, mean, sd, min, max, 95% CI, union.
+// kernel x mode) over the complete runs: n, mean, sd, min, max, 95% CI, union;
+// with --by subsystem|directory, each cell's functions and syscalls grouped by
+// MAINTAINERS section or top directory (the kernel's source map).
 #include <iostream>
 #include <set>
 
@@ -11,6 +13,8 @@
 #include "open_store.h"
 #include "options.h"
 #include "run_summary.h"
+#include "source_map.h"
+#include "subsystem_view.h"
 #include "text_table.h"
 
 namespace hap::cli {
@@ -37,13 +41,54 @@ void print_markdown(std::ostream& out, const std::vector<std::string>& header, c
     for (const auto& r : rows) line(r);
 }
 
+int report_by(Store& store, const std::vector<Cell>& cells, const std::string& by, const std::string& format, const std::string& db) {
+    if (by != "subsystem" && by != "directory")
+        throw UserError("--by must be subsystem or directory, not '" + by + "'", "", kExitUsage);
+    std::vector<std::string> releases;
+    for (const auto& c : cells) releases.push_back(c.key.kernel);
+    auto maps = load_source_maps(store, releases);
+    if (!maps) throw UserError(maps.error().describe());
+    const std::vector<std::string> header = {"runtime", "workload", "kernel", "mode", "figure", by, "names", "of union"};
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : cells) {
+        const std::string rt = c.key.runtime + (c.key.platform.empty() ? "" : "/" + c.key.platform);
+        auto map = maps->find(c.key.kernel);
+        for (const auto& [fig, kind] : {std::pair{"hap_fn", "function"}, std::pair{"hap_sys", "syscall"}}) {
+            auto u = c.unions.find(fig);
+            if (u == c.unions.end() || u->second.empty()) continue;
+            for (const auto& g : group_names(u->second, kind, map == maps->end() ? nullptr : &map->second, by == "directory"))
+                rows.push_back({rt, c.key.workload, c.key.kernel, c.key.mode, fig, g.group, std::to_string(g.names.size()),
+                                fmt::format("{:.1f}%", 100.0 * g.names.size() / u->second.size())});
+        }
+    }
+    if (rows.empty()) throw UserError("the selected runs reached no functions or syscalls", "");
+    if (format == "markdown") {
+        print_markdown(std::cout, header, rows);
+    } else {
+        TextTable t(header);
+        for (auto& r : rows) t.add(r);
+        t.print(std::cout);
+    }
+    std::cout << "names: distinct names over the cell's complete runs (union); " << kUnmapped
+              << ": the source map has no definition of the name; " << kAmbiguous
+              << ": defined in several files of different " << (by == "directory" ? "directories" : "sections") << "\n";
+    std::set<std::string> said;
+    for (const auto& k : releases) {
+        if (!said.insert(k).second) continue;
+        auto m = maps->find(k);
+        if (m != maps->end()) std::cout << "source map " << k << ": " << m->second.description() << "\n";
+        else std::cout << "source map " << k << ": none in " << db << ", every name unmapped (scripts/sources/build-table, `hapctl sources import`)\n";
+    }
+    return 0;
+}
+
 }  // namespace
 
 int cmd_report(const std::vector<std::string>& args) {
     std::string db, format;
     RunSelection sel;
     bool roles = false, cc = false;
-    std::string list;
+    std::string list, by;
     po::options_description desc("options");
     desc.add_options()("db", po::value(&db)->default_value(default_db_path()), "SQLite store ($HAP_DB)")(
         "format,f", po::value(&format)->default_value("text"), "text or markdown")(
@@ -52,6 +97,8 @@ int cmd_report(const std::vector<std::string>& args) {
         "mode", po::value(&sel.mode), "only runs of this capture mode (e.g. syscalls,kvm)")(
         "roles", po::bool_switch(&roles), "also one row per role (workload, runtime, vmm, vcpu, backend, unknown)")(
         "cc", po::bool_switch(&cc), "also HAP_cc, from the kernel's complexity table (see `hapctl complexity`)")(
+        "by", po::value(&by), "instead of the figures: each cell's functions and syscalls (union over its runs) by subsystem "
+                              "(MAINTAINERS section) or directory (net/ipv4), from the kernel's source map (`hapctl sources`)")(
         "list", po::value(&list), "after the table, the names behind figures, per cell: a comma list of hap_hc, pio, mmio, "
                                   "backend, hap_sys, hap_fn:vmm, ... (union over the cell's runs)");
     po::variables_map vm;
@@ -71,6 +118,7 @@ int cmd_report(const std::vector<std::string>& args) {
         if (!any) throw UserError("HAP_cc needs function-level runs (mode function, function_graph or function_retire); the selected runs have none",
                                   "measure in the lab (`hapctl lab`), or drop --cc");
     }
+    if (!by.empty()) return report_by(*store, *cells, by, format, db);
     const std::vector<std::string> header = {"runtime", "workload", "kernel", "mode", "figure", "n", "mean", "sd",
                                              "min", "max", "95% CI", "union", "of traceable"};
     std::vector<std::vector<std::string>> rows;

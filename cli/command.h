@@ -27,6 +27,7 @@ int cmd_check(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_complexity(const std::vector<std::string>& args);
+int cmd_sources(const std::vector<std::string>& args);
 int cmd_lab(const std::vector<std::string>& args);
 int cmd_snapshot(const std::vector<std::string>& args);
 int cmd_workload(const std::vector<std::string>& args);

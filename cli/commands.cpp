@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
         {"check", "CI gate: fail when a candidate widens the HAP beyond a threshold", cmd_check},
         {"merge", "combine databases without duplicating hosts, kernels or runs", cmd_merge},
         {"complexity", "import or export a kernel's cyclomatic complexity table (HAP_cc)", cmd_complexity},
+        {"sources", "import where a kernel's functions live (file, MAINTAINERS section); locate names; coverage", cmd_sources},
         {"snapshot", "record a process tree (threads, cgroups, kernel-thread owners) as JSON, for discovery fixtures", cmd_snapshot},
         {"workload", "list the built-in workloads, check a workload file, show one", cmd_workload},
         {"doctor", "tell what this host can measure, and why not", cmd_doctor},

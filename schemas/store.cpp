@@ -385,6 +385,39 @@ Expected<std::map<std::string, int64_t>> Store::complexity(const std::string& re
     });
 }
 
+Status Store::import_source_map(const std::string& release, const StoredSourceMap& map) {
+    return guarded_void(path(), [&] {
+        sql::Transaction tx(db_);
+        db_.prepare("DELETE FROM source_maps WHERE kernel_release = ?1").bind(1, release).step();
+        auto t = db_.prepare(
+            "INSERT INTO source_maps (kernel_release, origin, description, maintainers, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        t.bind(1, release).bind(2, map.origin).bind(3, map.description).bind(4, map.maintainers).bind(5, utc_now_iso8601()).step();
+        // One row per (function, file): the first definition in the file.
+        auto ins = db_.prepare(
+            "INSERT INTO source_functions (kernel_release, function, file, line, how) VALUES (?1, ?2, ?3, ?4, ?5) "
+            "ON CONFLICT (kernel_release, function, file) DO UPDATE SET line = min(line, excluded.line)");
+        for (const auto& r : map.rows) {
+            ins.bind(1, release).bind(2, r.function).bind(3, r.file).bind(4, r.line).bind(5, r.how);
+            ins.step();
+            ins.reset();
+        }
+        tx.commit();
+    });
+}
+
+Expected<std::optional<StoredSourceMap>> Store::source_map(const std::string& release) {
+    return guarded(path(), [&]() -> std::optional<StoredSourceMap> {
+        auto m = db_.prepare("SELECT origin, description, maintainers FROM source_maps WHERE kernel_release = ?1");
+        m.bind(1, release);
+        if (!m.step()) return std::nullopt;
+        StoredSourceMap out{m.text_at(0), m.text_at(1), m.text_at(2), {}};
+        auto q = db_.prepare("SELECT function, file, line, how FROM source_functions WHERE kernel_release = ?1 ORDER BY function, file");
+        q.bind(1, release);
+        while (q.step()) out.rows.push_back(SourceRow{q.text_at(0), q.text_at(1), q.int_at(2), q.text_at(3)});
+        return out;
+    });
+}
+
 Expected<MergeCounts> Store::merge_from(const std::string& src_path) {
     auto counts = guarded(path(), [&]() -> MergeCounts {
         db_.prepare("ATTACH DATABASE ?1 AS src").bind(1, src_path).step();
@@ -487,6 +520,20 @@ Expected<MergeCounts> Store::merge_from(const std::string& src_path) {
                 "INSERT INTO main.complexity SELECT * FROM src.complexity "
                 "WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_cc)");
             db_.exec("DROP TABLE temp.merge_cc");
+        }
+        if (v >= 5) {
+            db_.exec("DROP TABLE IF EXISTS temp.merge_src");
+            db_.exec(
+                "CREATE TEMP TABLE merge_src AS SELECT kernel_release FROM src.source_maps "
+                "WHERE kernel_release NOT IN (SELECT kernel_release FROM main.source_maps)");
+            db_.exec(
+                "INSERT INTO main.source_maps SELECT * FROM src.source_maps "
+                "WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_src)");
+            n.source_maps = changes();
+            db_.exec(
+                "INSERT INTO main.source_functions SELECT * FROM src.source_functions "
+                "WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_src)");
+            db_.exec("DROP TABLE temp.merge_src");
         }
         db_.exec("DROP TABLE temp.merge_runs");
         tx.commit();

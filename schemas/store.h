@@ -16,7 +16,7 @@
 
 namespace hap {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct HostRecord {
     std::string machine_id, hostname;
@@ -79,7 +79,20 @@ struct RunFilter {
 
 // What `merge_from` added (and found already present) in the destination.
 struct MergeCounts {
-    int64_t hosts = 0, kernels = 0, symbols = 0, runs = 0, runs_skipped = 0, complexity_tables = 0;
+    int64_t hosts = 0, kernels = 0, symbols = 0, runs = 0, runs_skipped = 0, complexity_tables = 0, source_maps = 0;
+};
+
+// One definition of a function in a kernel's source (scripts/sources/build-table).
+struct SourceRow {
+    std::string function, file;
+    int64_t line = 0;
+    std::string how;  // c, h or syscall
+};
+
+// A kernel's function -> file table and the same source's MAINTAINERS.
+struct StoredSourceMap {
+    std::string origin, description, maintainers;
+    std::vector<SourceRow> rows;
 };
 
 // Unique symbols of one kind reached by one role of one run ("*" = all roles).
@@ -116,10 +129,16 @@ public:
                              const std::string& source);
     Expected<std::map<std::string, int64_t>> complexity(const std::string& kernel_release);
 
+    // Source maps (where functions live), one per kernel release, as the
+    // complexity tables: importing replaces the release's map; an absent one
+    // reads back as nullopt.
+    Status import_source_map(const std::string& kernel_release, const StoredSourceMap& map);
+    Expected<std::optional<StoredSourceMap>> source_map(const std::string& kernel_release);
+
     // Copies every run of the hap database at `src_path` that this store does
     // not hold yet (runs are identified by uuid), with its host, kernel,
-    // symbols, hits and tasks, and complexity tables of releases not present,
-    // in one transaction. The source is opened read-only and never migrated.
+    // symbols, hits and tasks, and complexity tables and source maps of releases
+    // not present, in one transaction. The source is opened read-only and never migrated.
     Expected<MergeCounts> merge_from(const std::string& src_path);
 
     // How many runs open() marked aborted because their writer had died.

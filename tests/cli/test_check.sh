@@ -21,12 +21,13 @@ grep -q "native redis .* ok" "$work/fail.out" && pass || fail "native (+0.7%) no
 # union too: native (+0.8%, within both) is not a regression even at 0%.
 "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" >"$work/noise.out" 2>&1
 grep -q "native redis .* ok (within noise)" "$work/noise.out" && pass || fail "native +0.8% not within noise: $(cat "$work/noise.out")"
-grep -q "runc redis (hap_fn): newly reached, [0-9]* name(s): " "$work/noise.out" && pass || fail "new names not listed"
+grep -q "runc redis (hap_fn): new surface, [0-9]* name(s): " "$work/noise.out" && pass || fail "new names not listed"
+grep -q "has no source map: no rename is told from new surface" "$work/noise.out" && pass || fail "a kernel without a source map not said"
 "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on threshold >"$work/thr.out" 2>&1
 grep -q "native redis .*REGRESSION" "$work/thr.out" && pass || fail "--fail-on threshold at 0% let native +0.8% pass"
 "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --max-increase 1 --format csv >"$work/check.csv" 2>&1
 [ $? = 1 ] && pass || fail "csv: exit code differs from text's"
-head -1 "$work/check.csv" | grep -q '^runtime,platform,workload,mode,figure,.*beyond_repetitions,beyond_union,regression,added,removed$' &&
+head -1 "$work/check.csv" | grep -q '^runtime,platform,workload,mode,figure,.*beyond_repetitions,beyond_union,regression,added,removed,renamed,new_surface,new_surface_pct,beyond_new_surface$' &&
   pass || fail "csv header: $(head -1 "$work/check.csv")"
 grep -q '^runc,.*,yes,yes,yes,yes,' "$work/check.csv" && pass || fail "csv runc row: $(grep ^runc, "$work/check.csv" | cut -c1-200)"
 # diff of two cells of one store: RUNTIME/PLATFORM names the platform, as in compare.
@@ -35,6 +36,37 @@ grep -q '^runc,.*,yes,yes,yes,yes,' "$work/check.csv" && pass || fail "csv runc 
 grep -q "^hap_fn: [0-9]* -> [0-9]* distinct function names" "$work/diff.out" && pass || fail "diff output: $(head -8 "$work/diff.out")"
 "$HAPCTL" diff --db "$work/cand.db" --workload redis --mode function_graph,syscalls --runtime runc --runtime runsc/kvm >"$work/diff2.out" 2>&1
 [ $? = 1 ] && grep -q "no complete runs" "$work/diff2.out" && pass || fail "diff with a platform that has no runs: $(cat "$work/diff2.out")"
-expect_fail 2 "--fail-on must be both, repetitions, union or threshold" -- "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on all
+expect_fail 2 "--fail-on must be both, repetitions, union, threshold or new-surface" -- "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on all
 expect_fail 2 "" -- "$HAPCTL" check --db "$work/cand.db" --max-increase 1
+# Where functions live (issue 23): new surface needs the kernel's source map.
+expect_fail 1 "needs the source map of kernel 6.1.0-56-amd64" -- "$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on new-surface
+src=$root/tests/fixtures/sources
+for db in base cand; do
+  "$HAPCTL" sources import "$src/src-6.1-excerpt.csv" --maintainers "$src/MAINTAINERS-6.1-excerpt" --kernel 6.1.0-56-amd64 --db "$work/$db.db" >"$work/import.out" 2>&1 &&
+    grep -q "^  source: function -> source file of Debian linux-source-6.1 6.1.192-3" "$work/import.out" && pass || fail "sources import: $(cat "$work/import.out")"
+done
+"$HAPCTL" sources locate copy_process sys:read memcpy frobnicate --kernel 6.1.0-56-amd64 --db "$work/cand.db" >"$work/locate.out" 2>&1
+grep -q "^copy_process  *mapped  *kernel/fork.c  *THE REST  *kernel" "$work/locate.out" && pass || fail "locate copy_process: $(cat "$work/locate.out")"
+grep -q "^sys:read  *mapped  *fs/read_write.c  *FILESYSTEMS (VFS and infrastructure)" "$work/locate.out" && pass || fail "locate sys:read: $(cat "$work/locate.out")"
+grep -q "^memcpy  *ambiguous .*lib/string.c" "$work/locate.out" && pass || fail "locate memcpy: $(cat "$work/locate.out")"
+grep -q "^frobnicate  *unmapped" "$work/locate.out" && pass || fail "locate an unknown name: $(cat "$work/locate.out")"
+# One kernel on both sides: nothing is renamed, every new name is new surface.
+"$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on new-surface --max-increase 100 >"$work/ns.out" 2>&1
+[ $? = 0 ] && pass || fail "new surface under 100% failed: $(tail -3 "$work/ns.out")"
+"$HAPCTL" check --baseline "$work/base.db" --db "$work/cand.db" --fail-on new-surface --max-increase 0 >"$work/ns0.out" 2>&1
+[ $? = 1 ] && grep -q "runc redis .*REGRESSION" "$work/ns0.out" && pass || fail "new surface at 0% passed: $(cat "$work/ns0.out")"
+"$HAPCTL" diff "$work/base.db" "$work/cand.db" >"$work/diff3.out" 2>&1
+grep -q "^source map 6.1.0-56-amd64: function -> source file of Debian linux-source-6.1" "$work/diff3.out" && pass || fail "diff names no source map: $(head -5 "$work/diff3.out")"
+grep -q "^  unmapped  *+[0-9]" "$work/diff3.out" && pass || fail "diff shows no unmapped group: $(cat "$work/diff3.out")"
+"$HAPCTL" report --db "$work/cand.db" --by subsystem --runtime runc >"$work/by.out" 2>&1
+grep -q "^runc .* hap_fn  *SCHEDULER  *[0-9]" "$work/by.out" && grep -q "^runc .* hap_fn  *unmapped  *[0-9]" "$work/by.out" && pass ||
+  fail "report --by subsystem: $(head -5 "$work/by.out")"
+"$HAPCTL" export --db "$work/cand.db" --format long >"$work/long.csv" 2>&1
+grep -q ',function,schedule,schedule,[0-9]*,kernel/sched/core.c,SCHEDULER,kernel/sched$' "$work/long.csv" && pass ||
+  fail "long export: $(grep ',schedule,' "$work/long.csv" | head -2)"
+printf 'function,complexity\ncopy_process,3\n' >"$work/cc.csv"
+expect_fail 1 "cc.csv:1: expected the header 'function,file,line,how'" -- "$HAPCTL" sources import "$work/cc.csv" --kernel 6.1.0-56-amd64 --db "$work/x.db"
+expect_fail 1 "cannot read .*nothing.MAINTAINERS" -- "$HAPCTL" sources import "$src/src-6.1-excerpt.csv" --maintainers "$work/nothing.MAINTAINERS" --kernel 6.1.0-56-amd64 --db "$work/x.db"
+[ ! -e "$work/x.db" ] && pass || fail "a refused import created a store"
+expect_fail 1 "no source map for kernel 6.12" -- "$HAPCTL" sources locate copy_process --kernel 6.12.95+deb12-amd64 --db "$work/cand.db"
 finish

@@ -12,7 +12,6 @@
 #include "regression_check.h"
 #include "set_diff.h"
 #include "store_fixture.h"
-#include "subsystem.h"
 
 using namespace hap;
 
@@ -183,7 +182,7 @@ TEST_CASE("check refuses empty sets, different modes, and reports missing cells"
     CHECK_FALSE(missing->passed());
 }
 
-TEST_CASE("diff lists names added and removed by subsystem, on one mode", "[analysis][diff]") {
+TEST_CASE("diff lists names added and removed, unmapped without a source map, on one mode", "[analysis][diff]") {
     TempDb a;
     auto s = std::move(Store::open(a.path).value());
     add_run(*s, {"runc", "6.1.0-28-amd64", "function_graph", 1, {"tcp_sendmsg", "ext4_sync_file", "schedule"}, {}}, "a");
@@ -198,27 +197,16 @@ TEST_CASE("diff lists names added and removed by subsystem, on one mode", "[anal
     CHECK(fn.after == 4);
     CHECK(fn.added() == 2);
     CHECK(fn.removed() == 1);
-    CHECK(fn.by_subsystem.at("vhost").added == std::vector<std::string>{"vhost_poll_queue"});
-    CHECK(fn.by_subsystem.at("kvm").added == std::vector<std::string>{"kvm_vcpu_ioctl"});
-    CHECK(fn.by_subsystem.at("fs/ext4").removed == std::vector<std::string>{"ext4_sync_file"});
+    // No kernel has a source map: every name is unmapped, none guessed.
+    CHECK(fn.by_subsystem.at("unmapped").added == std::vector<std::string>{"kvm_vcpu_ioctl", "vhost_poll_queue"});
+    CHECK(fn.by_subsystem.at("unmapped").removed == std::vector<std::string>{"ext4_sync_file"});
+    CHECK(fn.by_directory.at("unmapped").added.size() == 2);
+    CHECK(fn.renamed.empty());
 
     add_run(*s, {"runc", "6.12.9-amd64", "syscalls", 2, {}, {"read"}}, "c");
     auto mixed = *load_run_sets(*s, RunSelection{"", "", "", "6.12.9-amd64", ""});
     CHECK(diff_run_sets(old_k, mixed).error().message.find("mixes runs of different modes") != std::string::npos);
     CHECK(diff_run_sets({}, new_k).error().message == "the first run set has no complete runs");
-}
-
-TEST_CASE("subsystem guesses from name prefixes", "[analysis][diff]") {
-    CHECK(guess_subsystem("function", "tcp_v4_rcv") == "net/ipv4");
-    CHECK(guess_subsystem("function", "ext4_file_write_iter") == "fs/ext4");
-    CHECK(guess_subsystem("function", "kvm_arch_vcpu_ioctl_run") == "kvm");
-    CHECK(guess_subsystem("function", "vhost_worker") == "vhost");
-    CHECK(guess_subsystem("function", "schedule_timeout") == "sched");
-    CHECK(guess_subsystem("function", "frobnicate") == "other");
-    CHECK(guess_subsystem("syscall", "epoll_wait") == "fs/epoll");
-    CHECK(guess_subsystem("syscall", "sendto") == "net");
-    CHECK(guess_subsystem("syscall", "openat") == "fs");
-    CHECK(guess_subsystem("hypercall", "5") == "kvm");
 }
 
 TEST_CASE("merge copies runs once, matching hosts, kernels and symbols", "[analysis][merge]") {

@@ -205,6 +205,7 @@ TEST_CASE("a schema-2 store migrates to 3 with its runs intact and no untraced f
     }
     // Back to schema 2, as a store written before this migration is.
     raw_sql(db.path,
+            "DROP TABLE source_functions; DROP TABLE source_maps; "
             "ALTER TABLE runs DROP COLUMN workload_file; ALTER TABLE runs DROP COLUMN workload_origin; "
             "ALTER TABLE runs DROP COLUMN throughput_untraced; PRAGMA user_version = 2;");
     auto s = Store::open(db.path);

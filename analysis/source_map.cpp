@@ -1,0 +1,234 @@
+#include "source_map.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+#include "files.h"
+
+namespace hap {
+
+std::string SourceLocation::file() const {
+    std::string s;
+    for (const auto& f : files) s += (s.empty() ? "" : ";") + f;
+    return s;
+}
+
+Expected<std::vector<SourceRow>> parse_source_csv(std::istream& in, const std::string& origin, std::string* description) {
+    std::vector<SourceRow> rows;
+    std::string line;
+    int lineno = 0;
+    bool header = false;
+    while (std::getline(in, line)) {
+        ++lineno;
+        line = trim(line);
+        if (line.empty()) continue;
+        if (line[0] == '#') {
+            if (description && description->empty()) *description = trim(line.substr(1));
+            continue;
+        }
+        auto where = [&] { return origin + ":" + std::to_string(lineno) + ": "; };
+        if (!header) {
+            if (line != "function,file,line,how")
+                return Error{where() + "expected the header 'function,file,line,how', found '" + line.substr(0, 60) + "'"};
+            header = true;
+            continue;
+        }
+        auto f = split(line, ',');
+        if (f.size() != 4) return Error{where() + "expected 4 fields 'function,file,line,how', found " + std::to_string(f.size())};
+        SourceRow r{f[0], f[1], 0, f[3]};
+        auto [p, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), r.line);
+        if (ec != std::errc() || p != f[2].data() + f[2].size() || r.line < 1)
+            return Error{where() + "line '" + f[2] + "' is not a positive integer"};
+        if (r.function.empty() || r.function.find_first_of(" \t\"") != std::string::npos)
+            return Error{where() + "'" + r.function + "' is not a function name"};
+        if (r.file.empty()) return Error{where() + "no file for " + r.function};
+        rows.push_back(std::move(r));
+    }
+    if (!header) return Error{origin + " is empty or has no 'function,file,line,how' header"};
+    if (rows.empty()) return Error{origin + " has a header but no functions"};
+    return rows;
+}
+
+SourceMap::SourceMap(const std::vector<SourceRow>& rows, Maintainers maintainers, std::string description)
+    : maintainers_(std::move(maintainers)), description_(std::move(description)) {
+    for (const auto& r : rows) {
+        auto& defs = files_[r.function];
+        auto it = std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return d.first == r.file; });
+        if (it == defs.end()) defs.emplace_back(r.file, r.line);
+        else it->second = std::min(it->second, r.line);
+    }
+    for (auto& [fn, defs] : files_) {
+        std::sort(defs.begin(), defs.end());
+        for (const auto& [file, line] : defs) {
+            lines_[file].push_back(line);
+            order_[file].emplace_back(line, fn);
+        }
+    }
+    for (auto& [file, fns] : order_) std::sort(fns.begin(), fns.end());
+    for (auto& [file, lines] : lines_) {
+        std::sort(lines.begin(), lines.end());
+        lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    }
+}
+
+SourceMap SourceMap::from_stored(const StoredSourceMap& stored) {
+    std::istringstream in(stored.maintainers);
+    return SourceMap(stored.rows, Maintainers::parse(in), stored.description);
+}
+
+const std::string& SourceMap::section(const std::string& file) const {
+    auto it = sections_.find(file);
+    if (it == sections_.end()) it = sections_.emplace(file, maintainers_.section_of(file)).first;
+    return it->second.section;
+}
+
+SourceLocation SourceMap::locate(const std::string& kind, const std::string& name) const {
+    // HAP_hc's names carry their kind: "hypercall:...", "exit_reason:svm:...".
+    std::string k = kind, n = name;
+    for (const char* prefix : {"hypercall:", "exit_reason:"})
+        if (n.rfind(prefix, 0) == 0) {
+            k = std::string(prefix, std::strlen(prefix) - 1);
+            n = n.substr(std::strlen(prefix));
+        }
+    std::string function = n;
+    if (k == "syscall") function = "sys_" + n;
+    else if (k == "hypercall") function = "kvm_emulate_hypercall";
+    else if (k == "exit_reason") function = n.rfind("svm:", 0) == 0 ? "svm_handle_exit" : "vmx_handle_exit";
+    else if (k != "function") function.clear();
+    SourceLocation loc;
+    auto it = files_.find(function);
+    if (it == files_.end()) {
+        loc.section = loc.directory = kUnmapped;
+        return loc;
+    }
+    std::set<std::string> sections, directories;
+    for (const auto& [file, line] : it->second) {
+        loc.files.push_back(file);
+        const std::string& s = section(file);
+        sections.insert(s.empty() ? kUnmapped : s);
+        directories.insert(top_directory(file));
+    }
+    loc.status = loc.files.size() == 1 ? SourceLocation::Status::Mapped : SourceLocation::Status::Ambiguous;
+    // An ambiguous name still has a section when every file it is defined in
+    // has the same one: that is known, not guessed.
+    loc.section = sections.size() == 1 ? *sections.begin() : kAmbiguous;
+    loc.directory = directories.size() == 1 ? *directories.begin() : kAmbiguous;
+    return loc;
+}
+
+std::optional<size_t> SourceMap::position(const std::string& function) const {
+    auto it = files_.find(function);
+    if (it == files_.end() || it->second.size() != 1) return std::nullopt;
+    const auto& [file, line] = it->second.front();
+    const auto& lines = lines_.at(file);
+    return static_cast<size_t>(std::lower_bound(lines.begin(), lines.end(), line) - lines.begin());
+}
+
+std::pair<std::string, std::string> SourceMap::neighbours(const std::string& function) const {
+    auto it = files_.find(function);
+    if (it == files_.end() || it->second.size() != 1) return {};
+    const auto& [file, line] = it->second.front();
+    const auto& fns = order_.at(file);
+    std::pair<std::string, std::string> out;
+    // Names on the same line (a syscall's entry points) are not neighbours.
+    for (auto i = fns.begin(); i != fns.end() && i->first < line; ++i) out.first = i->second;
+    for (auto i = fns.begin(); i != fns.end(); ++i)
+        if (i->first > line) {
+            out.second = i->second;
+            break;
+        }
+    return out;
+}
+
+Expected<SourceMaps> load_source_maps(Store& store, const std::vector<std::string>& releases) {
+    SourceMaps out;
+    for (const auto& r : releases) {
+        if (out.count(r)) continue;
+        auto stored = store.source_map(r);
+        if (!stored) return stored.error();
+        if (*stored) out.emplace(r, SourceMap::from_stored(**stored));
+    }
+    return out;
+}
+
+SourceLocation locate_in(const std::vector<const SourceMap*>& maps, const std::string& kind, const std::string& name) {
+    SourceLocation first;
+    bool any = false;
+    for (const SourceMap* m : maps) {
+        if (!m) continue;
+        auto loc = m->locate(kind, name);
+        if (loc.status != SourceLocation::Status::Unmapped) return loc;
+        if (!any) first = loc;
+        any = true;
+    }
+    if (!any) first.section = first.directory = kUnmapped;
+    return first;
+}
+
+const std::vector<std::string>& known_rename_suffixes() {
+    static const std::vector<std::string> suffixes = {"_noprof"};
+    return suffixes;
+}
+
+RenamePairs pair_renames(const std::vector<std::string>& removed, const std::vector<std::string>& added, const SourceMap* before,
+                         const SourceMap* after) {
+    RenamePairs out;
+    std::set<std::string> paired_old, paired_new;
+    if (before && after) {
+        // A candidate is a name that maps to one file and was renamed, not
+        // merely left unreached: the old name is gone from the new source
+        // and the new name absent from the old one.
+        auto file_of = [](const SourceMap& m, const std::string& n) -> std::optional<std::string> {
+            auto loc = m.locate("function", n);
+            if (loc.status != SourceLocation::Status::Mapped) return std::nullopt;
+            return loc.files.front();
+        };
+        std::map<std::string, std::string> old_file, new_file;
+        for (const auto& n : removed)
+            if (auto f = file_of(*before, n); f && !after->defines(n)) old_file[n] = *f;
+        for (const auto& n : added)
+            if (auto f = file_of(*after, n); f && !before->defines(n)) new_file[n] = *f;
+        auto pair = [&](const std::string& o, const std::string& n, const std::string& file, const std::string& rule) {
+            auto it = new_file.find(n);
+            if (it == new_file.end() || it->second != file || paired_old.count(o) || paired_new.count(n)) return;
+            out.renamed.push_back(Rename{o, n, file, rule});
+            paired_old.insert(o);
+            paired_new.insert(n);
+        };
+        auto ends_with = [](const std::string& s, const std::string& x) {
+            return s.size() > x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+        };
+        for (const auto& [o, file] : old_file)
+            for (const auto& suffix : known_rename_suffixes()) {
+                pair(o, o + suffix, file, "suffix " + suffix);  // gained
+                if (ends_with(o, suffix)) pair(o, o.substr(0, o.size() - suffix.size()), file, "suffix " + suffix);  // dropped
+            }
+        for (const auto& [o, file] : old_file) {
+            if (paired_old.count(o)) continue;
+            const auto [before_o, after_o] = before->neighbours(o);
+            std::vector<std::pair<std::string, std::string>> candidates;  // new name, rule
+            for (const auto& [n, nfile] : new_file) {
+                if (nfile != file || paired_new.count(n)) continue;
+                const auto [before_n, after_n] = after->neighbours(n);
+                if (!before_o.empty() && before_o == before_n) candidates.emplace_back(n, "after " + before_o);
+                else if (!after_o.empty() && after_o == after_n) candidates.emplace_back(n, "before " + after_o);
+            }
+            if (candidates.size() != 1) continue;  // none, or a choice hap would have to guess
+            const auto& [n, rule] = candidates.front();
+            out.renamed.push_back(Rename{o, n, file, rule});
+            paired_old.insert(o);
+            paired_new.insert(n);
+        }
+    }
+    for (const auto& n : removed)
+        if (!paired_old.count(n)) out.removed.push_back(n);
+    for (const auto& n : added)
+        if (!paired_new.count(n)) out.added.push_back(n);
+    std::sort(out.renamed.begin(), out.renamed.end(), [](const Rename& a, const Rename& b) { return a.before < b.before; });
+    return out;
+}
+
+}  // namespace hap
