@@ -206,21 +206,30 @@ RenamePairs pair_renames(const std::vector<std::string>& removed, const std::vec
                 pair(o, o + suffix, file, "suffix " + suffix);  // gained
                 if (ends_with(o, suffix)) pair(o, o.substr(0, o.size() - suffix.size()), file, "suffix " + suffix);  // dropped
             }
+        // Place pairs: every (old, new) that shares a neighbour, then only
+        // those where each side has exactly one match, in either direction.
+        std::vector<Rename> matches;
+        std::map<std::string, int> per_old, per_new;
         for (const auto& [o, file] : old_file) {
             if (paired_old.count(o)) continue;
             const auto [before_o, after_o] = before->neighbours(o);
-            std::vector<std::pair<std::string, std::string>> candidates;  // new name, rule
             for (const auto& [n, nfile] : new_file) {
                 if (nfile != file || paired_new.count(n)) continue;
                 const auto [before_n, after_n] = after->neighbours(n);
-                if (!before_o.empty() && before_o == before_n) candidates.emplace_back(n, "after " + before_o);
-                else if (!after_o.empty() && after_o == after_n) candidates.emplace_back(n, "before " + after_o);
+                std::string rule;
+                if (!before_o.empty() && before_o == before_n) rule = "after " + before_o;
+                else if (!after_o.empty() && after_o == after_n) rule = "before " + after_o;
+                if (rule.empty()) continue;
+                matches.push_back(Rename{o, n, file, rule});
+                ++per_old[o];
+                ++per_new[n];
             }
-            if (candidates.size() != 1) continue;  // none, or a choice hap would have to guess
-            const auto& [n, rule] = candidates.front();
-            out.renamed.push_back(Rename{o, n, file, rule});
-            paired_old.insert(o);
-            paired_new.insert(n);
+        }
+        for (const auto& m : matches) {
+            if (per_old[m.before] != 1 || per_new[m.after] != 1) continue;  // a choice hap would have to guess
+            out.renamed.push_back(m);
+            paired_old.insert(m.before);
+            paired_new.insert(m.after);
         }
     }
     for (const auto& n : removed)

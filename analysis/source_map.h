@@ -101,9 +101,9 @@ struct RenamePairs {
 //     just after) the old one in the old file is the one just before (or
 //     after) the new one in the new file. An absolute index alone pairs
 //     strangers in a file that gained or lost functions above them.
-// Suffix pairs are made first; a position pair only when exactly one new
-// name qualifies (never a guess between two); each name is in at most one
-// pair. Without both maps nothing is paired.
+// Suffix pairs are made first; a position pair only when the old name has
+// exactly one such new name and the new name exactly one such old name
+// (never a guess between two). Without both maps nothing is paired.
 RenamePairs pair_renames(const std::vector<std::string>& removed, const std::vector<std::string>& added, const SourceMap* before,
                          const SourceMap* after);
 
