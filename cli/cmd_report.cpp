@@ -41,6 +41,17 @@ void print_markdown(std::ostream& out, const std::vector<std::string>& header, c
     for (const auto& r : rows) line(r);
 }
 
+// The report's rows as a markdown table or as aligned text.
+void print_rows(const std::string& format, const std::vector<std::string>& header, std::vector<std::vector<std::string>>& rows) {
+    if (format == "markdown") {
+        print_markdown(std::cout, header, rows);
+        return;
+    }
+    TextTable t(header);
+    for (auto& r : rows) t.add(r);
+    t.print(std::cout);
+}
+
 int report_by(Store& store, const std::vector<Cell>& cells, const std::string& by, const std::string& format, const std::string& db) {
     if (by != "subsystem" && by != "directory")
         throw UserError("--by must be subsystem or directory, not '" + by + "'", "", kExitUsage);
@@ -62,13 +73,7 @@ int report_by(Store& store, const std::vector<Cell>& cells, const std::string& b
         }
     }
     if (rows.empty()) throw UserError("the selected runs reached no functions or syscalls", "");
-    if (format == "markdown") {
-        print_markdown(std::cout, header, rows);
-    } else {
-        TextTable t(header);
-        for (auto& r : rows) t.add(r);
-        t.print(std::cout);
-    }
+    print_rows(format, header, rows);
     std::cout << "names: distinct names over the cell's complete runs (union); " << kUnmapped
               << ": the source map has no definition of the name; " << kAmbiguous
               << ": defined in several files of different " << (by == "directory" ? "directories" : "sections") << "\n";
@@ -146,13 +151,7 @@ int cmd_report(const std::vector<std::string>& args) {
         if (c.throughput) add("throughput traced" + unit, *c.throughput, "-", "-");
         if (c.throughput_untraced) add("throughput untraced" + unit, *c.throughput_untraced, "-", "-");
     }
-    if (format == "markdown") {
-        print_markdown(std::cout, header, rows);
-    } else {
-        TextTable t(header);
-        for (auto& r : rows) t.add(r);
-        t.print(std::cout);
-    }
+    print_rows(format, header, rows);
     std::cout << fmt::format("{} cell(s), complete runs only; 95% CI from Student's t (n >= 2); union: distinct names over the repetitions\n",
                              cells->size());
     // Two counts of functions exist (DESIGN.md, "Symbols across kernels"):
