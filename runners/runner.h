@@ -72,6 +72,10 @@ public:
     // A KVM guest runs the workload (vm, kata, nabla/hvt): kvm_exit is
     // captured to find its vCPUs, and a run in which none is found fails.
     virtual bool runs_kvm_guest() const { return false; }
+    // How many vCPU threads its VMM makes, all of them at boot (no hotplug);
+    // 0 when hap does not know. The retiring capture needs it: a thread's
+    // role is final only once every vCPU thread has entered the guest.
+    virtual int guest_vcpus() const { return 0; }
     // Whether launch() applies the workload file's service.user, service.env
     // and service.workdir (Workload::sets_process_context). A runner that
     // does not is refused such a workload in one line before anything starts.

@@ -32,6 +32,8 @@ public:
 
     std::string runtime() const override { return "vm"; }
     bool runs_kvm_guest() const override { return true; }
+    // QEMU's -smp: one thread per vCPU, all made at boot.
+    int guest_vcpus() const override { return shape_.cpus; }
     std::string platform() const override { return shape_.machine; }
     std::string network() const override { return shape_.network(); }
     std::string image() const override { return rootfs_.reference; }

@@ -208,6 +208,11 @@ void FunctionRetirer::expect_role(Role r, const std::function<uint64_t()>& on_ne
     if (on_new_role) generation_.store(on_new_role());
 }
 
+void FunctionRetirer::expect_vcpus(unsigned vcpus) {
+    vcpus_expected_ = vcpus;
+    expect_role(Role::Vcpu);
+}
+
 void FunctionRetirer::on_counted_function(pid_t tid, uint64_t addr) {
     const uint64_t gen = generation_.load();
     if (gen != seen_generation_) {
@@ -224,8 +229,30 @@ void FunctionRetirer::on_counted_function(pid_t tid, uint64_t addr) {
             ++unknown_role_;
             return;
         }
+        if (!roles_settled() && role != Role::Vcpu) {
+            // It may still turn out to be a vCPU thread (VM sandboxes).
+            unsettled_[tid].insert(addr);
+            return;
+        }
         role_cache_.emplace(tid, role);
     }
+    reach(role, addr, gen);
+}
+
+void FunctionRetirer::on_guest_entered(pid_t tid) {
+    // Settled, every vCPU is known (and cached as one); before, only vCPU
+    // roles were cached: nothing cached can be wrong.
+    if (roles_settled()) return;
+    vcpus_found_.insert(tid);
+    if (!roles_settled()) return;
+    // The last vCPU thread is known: every task's role is final now.
+    auto kept = std::move(unsettled_);
+    unsettled_.clear();
+    for (const auto& [t, addrs] : kept)
+        for (uint64_t a : addrs) on_counted_function(t, a);
+}
+
+void FunctionRetirer::reach(Role role, uint64_t addr, uint64_t gen) {
     uint8_t& mask = reached_[addr];
     if (mask & (bit(role) | kRetired)) return;
     mask |= bit(role);

@@ -35,6 +35,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -144,6 +145,9 @@ public:
     virtual void on_counted_function(pid_t tid, uint64_t addr) = 0;
     // A fork record for `tid`: a reused tid may now belong to another role.
     virtual void on_task_changed(pid_t /*tid*/) {}
+    // A kvm_exit record of `tid` (TaskTable::on_guest_exit has marked it):
+    // it runs a vCPU, whatever role it was counted under so far.
+    virtual void on_guest_entered(pid_t /*tid*/) {}
 };
 
 // Decides what to retire. A function goes once each expected role has been
@@ -153,8 +157,13 @@ public:
 // never on a protected function (the entry-path functions that name a
 // syscall's ABI, when syscalls are captured too). Interrupt records and
 // records outside the window never reach it (RunAggregate counts neither).
-// Roles must not change once known: a VM sandbox, whose VMM threads become
-// vCPUs at their first kvm_exit, is refused by the caller.
+// Roles must not change once known. In a VM sandbox they do: a VMM thread
+// becomes a vCPU at its first kvm_exit, and the aggregate stores all of its
+// records, earlier ones included, under vcpu. So with expect_vcpus(n) a
+// record of any task that has not entered the guest is kept aside (per task)
+// until n vCPU threads have: then no other thread can become one, every role
+// is final, and what was kept aside is counted under it. A VM sandbox whose
+// vCPU count is not known is refused by the caller.
 class FunctionRetirer : public CountObserver {
 public:
     // `retire(addr, generation)`: false when the function cannot be written exactly.
@@ -167,17 +176,24 @@ public:
     // it came was not reached by it.
     void expect_role(Role r, const std::function<uint64_t()>& on_new_role = {});
     void protect(EntryPathIndex entry_path) { protected_ = std::move(entry_path); }
+    // A VM sandbox whose VMM makes `vcpus` vCPU threads (> 0); expects the
+    // vcpu role. Before anything is counted.
+    void expect_vcpus(unsigned vcpus);
 
     void on_counted_function(pid_t tid, uint64_t addr) override;
     void on_task_changed(pid_t tid) override { role_cache_.erase(tid); }
+    void on_guest_entered(pid_t tid) override;
 
     uint64_t retired() const { return retired_; }
     uint64_t unmapped() const { return unmapped_; }
     uint64_t skipped_unknown_role() const { return unknown_role_; }
+    // VM sandboxes: whether all vCPU threads have been seen (roles final).
+    bool roles_settled() const { return vcpus_expected_ == 0 || vcpus_found_.size() >= vcpus_expected_; }
 
 private:
     static constexpr uint8_t kRetired = 0x80;
     static uint8_t bit(Role r) { return uint8_t(1u << unsigned(r)); }
+    void reach(Role role, uint64_t addr, uint64_t generation);
 
     const TaskTable& tasks_;
     RetireFn retire_;
@@ -188,6 +204,11 @@ private:
     std::unordered_map<uint64_t, uint8_t> reached_;  // record address -> roles | kRetired
     std::unordered_map<pid_t, Role> role_cache_;     // known roles only
     uint64_t retired_ = 0, unmapped_ = 0, unknown_role_ = 0;
+    // VM sandboxes (expect_vcpus): until every vCPU thread has entered the
+    // guest, what each other task reached, by task.
+    unsigned vcpus_expected_ = 0;
+    std::unordered_set<pid_t> vcpus_found_;
+    std::unordered_map<pid_t, std::unordered_set<uint64_t>> unsettled_;
 };
 
 }  // namespace hap

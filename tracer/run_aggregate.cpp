@@ -29,7 +29,11 @@ void RunAggregate::merge(RunAggregate& shard) {
 }
 
 void RunAggregate::mark_guest(pid_t tid) {
-    if (!shared_) return tasks_.on_guest_exit(tid);
+    if (!shared_) {
+        tasks_.on_guest_exit(tid);
+        if (observer_) observer_->on_guest_entered(tid);
+        return;
+    }
     // Once per exit record: kept here (vCPU threads are few) and handed over.
     if (!guest_tids_.empty() && guest_tids_.back() == tid) return;
     for (pid_t t : guest_tids_)

@@ -137,6 +137,8 @@ std::unique_ptr<Retirement> start_retirement(const TraceSession& session, const 
         return true;
     });
     for (const auto& t : req.tasks) r->retirer->expect_role(parse_role(t.role).value_or(Role::Unknown));
+    // A VM sandbox: roles settle once its last vCPU thread entered the guest.
+    if (req.guest_exits) r->retirer->expect_vcpus(static_cast<unsigned>(req.guest_vcpus));
     // With syscalls captured, the entry path names each call's ABI
     // (ia32_sys_call, __x64_sys_read, ...): those records must keep coming.
     if (req.modes.count(CaptureMode::Syscalls)) r->retirer->protect(source.entry_path_index());
@@ -173,10 +175,10 @@ std::set<CaptureMode> resolve_capture_modes(const std::string& spec, const std::
 }
 
 CaptureResult capture_run(const CaptureRequest& req) {
-    if (req.modes.count(CaptureMode::FunctionRetire) && req.guest_exits)
-        throw UserError("--mode function_retire cannot measure a VM sandbox yet: a VMM thread becomes a vCPU at its first kvm_exit, "
-                        "so a function it retired as vmm might not have been reached by vmm",
-                        "measure VM sandboxes with --mode function or function_graph", kExitUsage);
+    if (req.modes.count(CaptureMode::FunctionRetire) && req.guest_exits && req.guest_vcpus <= 0)
+        throw UserError("--mode function_retire cannot measure this VM sandbox: hap does not know how many vCPU threads its VMM makes, "
+                        "and until all have entered the guest a VMM thread may still turn out to be one",
+                        "measure it with --mode function or function_graph", kExitUsage);
     SessionConfig sc;
     sc.modes = req.modes;
     sc.guest_exits = req.guest_exits;

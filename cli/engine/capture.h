@@ -53,6 +53,9 @@ struct CaptureRequest {
     // A VM sandbox: capture kvm_exit whatever the modes, so vCPU threads are
     // known by entering the guest, not by their names (SessionConfig::guest_exits).
     bool guest_exits = false;
+    // How many vCPU threads that VMM makes (Runner::guest_vcpus); 0 when not
+    // known. The retiring mode needs it (FunctionRetirer::expect_vcpus).
+    int guest_vcpus = 0;
 };
 
 struct CaptureResult {

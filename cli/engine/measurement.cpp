@@ -231,6 +231,7 @@ MeasureResult run_measurement(const MeasureRequest& req, const std::function<voi
             CaptureRequest cr;
             cr.modes = wanted;
             cr.guest_exits = runner->runs_kvm_guest();
+            cr.guest_vcpus = runner->guest_vcpus();
             cr.tracing_dir = tracing_dir;
             cr.state_dir = req.state_dir;
             cr.buffer_kb = req.buffer_kb;

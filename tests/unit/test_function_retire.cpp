@@ -261,3 +261,36 @@ TEST_CASE("a saved function list is written back in the form the kernel takes", 
           "schedule\nkvm_vcpu_ioctl:mod:kvm");
     CHECK(value_to_restore("/sys/kernel/tracing/set_ftrace_filter", "#### all functions enabled ####\n") == "");
 }
+
+TEST_CASE("in a VM sandbox a VMM thread's records wait until every vCPU thread has entered the guest", "[retire]") {
+    // QEMU with two vCPUs: 10 is its main thread, 11 and 12 become vCPUs at
+    // their first kvm_exit. The aggregate stores all of 11's records under
+    // vcpu, those before its first exit too: counted then as vmm, a function
+    // only 11 reached would have been retired for vmm, which never reached it.
+    auto exit_ev = [](int pid) { return TraceEvent{EventKind::KvmExit, 0, pid, 0, 0, 1, 0, {}, {}}; };
+    Pair p;
+    p.seed(10, Role::Vmm);
+    p.full_tasks.seed(11, Role::Vmm, "t");
+    p.retire_tasks.seed(11, Role::Vmm, "t");
+    p.full_tasks.seed(12, Role::Vmm, "t");
+    p.retire_tasks.seed(12, Role::Vmm, "t");
+    p.retirer.expect_vcpus(2);
+    p.feed(fn(11, 0x1000));  // vCPU thread before its first exit
+    p.feed(fn(10, 0x2000));
+    p.feed(exit_ev(11));
+    p.feed(fn(11, 0x2000));
+    CHECK(p.kernel.retired.empty());  // 12 may still be a vCPU: no role is final
+    CHECK(!p.retirer.roles_settled());
+    p.feed(fn(12, 0x1000));
+    p.feed(exit_ev(12));
+    CHECK(p.retirer.roles_settled());
+    // 0x2000: vmm (10) and vcpu (11) both reached it. 0x1000: only vCPUs did.
+    CHECK(p.kernel.retired == std::set<uint64_t>{0x2000});
+    p.feed(fn(10, 0x1000));  // the VMM's first: still traced, counted, and now retired
+    CHECK(p.kernel.retired == std::set<uint64_t>{0x1000, 0x2000});
+    p.feed(fn(12, 0x2000));  // dropped by the kernel
+    auto s = sets_of(p.retiring);
+    CHECK(s == sets_of(p.full));
+    CHECK(s[Role::Vmm] == std::set<std::string>{"0x1000", "0x2000"});
+    CHECK(s[Role::Vcpu] == std::set<std::string>{"0x1000", "0x2000"});
+}
