@@ -34,7 +34,7 @@ bool CheckResult::passed() const {
 
 Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const std::vector<Cell>& candidate,
                                        double max_increase_pct, const std::string& figure, FailOn fail_on,
-                                       const SourceMaps* maps) {
+                                       const SourceMaps* maps, bool across_modes) {
     if (baseline.empty()) return Error{"the baseline has no complete runs"};
     if (candidate.empty()) return Error{"the candidate has no complete runs"};
     auto same_cell = [](const CellKey& a, const CellKey& b) {
@@ -46,7 +46,7 @@ Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const 
         std::string other_mode;
         for (const auto& cand : candidate) {
             if (!same_cell(base.key, cand.key)) continue;
-            if (cand.key.mode != base.key.mode) {
+            if (cand.key.mode != base.key.mode && !across_modes) {
                 other_mode = cand.key.mode;
                 continue;
             }
@@ -80,7 +80,8 @@ Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const 
         const bool have_unions = bu != base.unions.end() && cu != match->unions.end();
         v.before_union = have_unions ? static_cast<double>(bu->second.size()) : static_cast<double>(b->union_count);
         if (b->stat.mean > 0) v.increase_pct = (c->stat.mean - b->stat.mean) / b->stat.mean * 100.0;
-        v.beyond_threshold = v.increase_pct ? *v.increase_pct > max_increase_pct : c->stat.mean > 0;
+        v.beyond_threshold = v.increase_pct ? (across_modes ? std::abs(*v.increase_pct) : *v.increase_pct) > max_increase_pct
+                                         : c->stat.mean > 0;
         if (b->stat.n >= 2 && c->stat.n >= 2 && b->stat.sd && c->stat.sd) {
             const double vb = *b->stat.sd * *b->stat.sd / b->stat.n, vc = *c->stat.sd * *c->stat.sd / c->stat.n;
             if (vb + vc > 0) {
@@ -90,7 +91,8 @@ Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const 
             } else {
                 v.noise_bound = 0.0;  // identical repetitions on both sides: any difference is beyond
             }
-            v.beyond_repetitions = v.after - v.before > *v.noise_bound;
+            const double diff = v.after - v.before;
+            v.beyond_repetitions = (across_modes ? std::abs(diff) : diff) > *v.noise_bound;
         } else {
             v.beyond_repetitions = v.after > v.before_max;
         }

@@ -22,6 +22,12 @@
 // always counts.
 // `FailOn` picks which of them make a cell a regression; the threshold always
 // applies (0 keeps every increase).
+// Across modes (`hapctl check --baseline-mode`): the user compares two ways of
+// capturing one thing on purpose (function_retire against a full function
+// capture), so a baseline cell pairs with the candidate's cell of the same
+// runtime, platform and workload whatever its mode, and the question is
+// equality: the repetitions verdict is two-sided (a difference either way
+// beyond Welch's bound).
 #pragma once
 
 #include <optional>
@@ -58,6 +64,7 @@ struct CellVerdict {
     std::vector<Rename> renamed;              // gone -> new pairs, in neither added nor new_surface
     std::vector<std::string> new_surface;     // added, less the renames' new names
     std::optional<double> new_surface_pct;    // of the baseline's union; nullopt when it is empty
+    // beyond_repetitions: the increase, or across modes the difference either way.
     bool beyond_threshold = false, beyond_repetitions = false, beyond_union = false, beyond_new_surface = false;
     bool regression = false;  // by the FailOn given
 };
@@ -77,6 +84,7 @@ struct CheckResult {
 // kernel without a source map (renames could not be told apart).
 Expected<CheckResult> check_regression(const std::vector<Cell>& baseline, const std::vector<Cell>& candidate,
                                        double max_increase_pct, const std::string& figure = "",
-                                       FailOn fail_on = FailOn::Threshold, const SourceMaps* maps = nullptr);
+                                       FailOn fail_on = FailOn::Threshold, const SourceMaps* maps = nullptr,
+                                       bool across_modes = false);
 
 }  // namespace hap

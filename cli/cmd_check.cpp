@@ -24,7 +24,7 @@ int cmd_check(const std::vector<std::string>& args) {
     std::string db, baseline, figure, fail_on_arg = "both", format = "text";
     double max_increase = 0;
     RunSelection sel;
-    std::string base_kernel;
+    std::string base_kernel, base_mode;
     po::options_description desc("options");
     desc.add_options()("baseline", po::value(&baseline)->required(), "database holding the baseline runs")(
         "db", po::value(&db)->default_value(default_db_path()), "database holding the candidate runs ($HAP_DB)")(
@@ -38,7 +38,11 @@ int cmd_check(const std::vector<std::string>& args) {
         "kernel", po::value(&sel.kernel), "candidate kernel release (when the candidate database holds several)")(
         "baseline-kernel", po::value(&base_kernel), "baseline kernel release (when the baseline database holds several)")(
         "runtime", po::value(&sel.runtime), "only this runtime")("workload", po::value(&sel.workload), "only this workload")(
-        "mode", po::value(&sel.mode), "only runs of this capture mode");
+        "mode", po::value(&sel.mode), "only runs of this capture mode")(
+        "baseline-mode", po::value(&base_mode),
+        "compare across capture modes on purpose: the baseline's runs of this mode against the candidate's of --mode "
+        "(e.g. --baseline-mode function --mode function_retire); a difference either way is then beyond the threshold "
+        "and the repetitions");
     po::variables_map vm;
     if (!parse_options("check", "--baseline DB [--db DB] [--max-increase PCT] [--fail-on both|repetitions|union|threshold|new-surface]",
                        desc, args, vm))
@@ -51,6 +55,11 @@ int cmd_check(const std::vector<std::string>& args) {
     if (format != "text" && format != "csv") throw UserError("--format must be text or csv, not '" + format + "'", "", kExitUsage);
     RunSelection base_sel = sel;
     base_sel.kernel = base_kernel;
+    const bool across_modes = !base_mode.empty();
+    if (across_modes) {
+        if (sel.mode.empty()) throw UserError("--baseline-mode needs --mode: which of the candidate's modes to compare with it", "", kExitUsage);
+        base_sel.mode = base_mode;
+    }
     const bool cc = figure == "hap_cc";
     auto base_store = open_existing_store(baseline);
     auto base_cells = load_cells(*base_store, base_sel, cc);
@@ -68,7 +77,7 @@ int cmd_check(const std::vector<std::string>& args) {
         if (!loaded) throw UserError(loaded.error().describe());
         for (auto& [k, m] : *loaded) maps.emplace(k, std::move(m));
     }
-    auto result = check_regression(*base_cells, *cand_cells, max_increase, figure, *fail_on, &maps);
+    auto result = check_regression(*base_cells, *cand_cells, max_increase, figure, *fail_on, &maps, across_modes);
     if (!result) throw UserError(result.error().describe());
     const int rc = result->passed() ? kExitOk : kExitFailure;
     auto yes = [](bool b) { return b ? "yes" : "no"; };

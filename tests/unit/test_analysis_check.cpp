@@ -182,6 +182,41 @@ TEST_CASE("check refuses empty sets, different modes, and reports missing cells"
     CHECK_FALSE(missing->passed());
 }
 
+TEST_CASE("across modes, check pairs cells whatever their mode and asks for equality", "[analysis][check]") {
+    // function_retire against a full function capture: a retiring run that
+    // missed functions is as wrong as one that found more.
+    TempDb a, b;
+    auto base = std::move(Store::open(a.path).value());
+    auto cand = std::move(Store::open(b.path).value());
+    const std::vector<std::string> fns = {"tcp_sendmsg", "tcp_recvmsg", "tcp_poll", "sock_poll", "ep_poll", "vfs_read",
+                                          "vfs_write", "schedule", "kfree", "futex_wait"};
+    for (int rep = 1; rep <= 3; ++rep) {
+        std::vector<std::string> full(fns.begin(), fns.end() - (rep == 2 ? 1 : 0));
+        add_run(*base, {"runc", "6.1.0-28-amd64", "function", rep, full, {}}, "base");
+        add_run(*cand, {"runc", "6.1.0-28-amd64", "function_retire", rep, full, {}}, "same");
+    }
+    CHECK_FALSE(check_regression(cells_of(*base), cells_of(*cand), 0).ok());  // not silently
+    auto same = check_regression(cells_of(*base), cells_of(*cand), 0, "", FailOn::Repetitions, nullptr, true);
+    REQUIRE(same.ok());
+    REQUIRE(same->cells.size() == 1);
+    CHECK(same->cells[0].candidate.mode == "function_retire");
+    CHECK_FALSE(same->cells[0].beyond_repetitions);
+    CHECK(same->passed());
+    // A candidate that lost three functions in every repetition: beyond either way.
+    TempDb c;
+    auto fewer = std::move(Store::open(c.path).value());
+    for (int rep = 1; rep <= 3; ++rep)
+        add_run(*fewer, {"runc", "6.1.0-28-amd64", "function_retire", rep, std::vector<std::string>(fns.begin(), fns.end() - 3 - (rep == 2)), {}},
+                "fewer");
+    auto lost = check_regression(cells_of(*base), cells_of(*fewer), 0, "", FailOn::Repetitions, nullptr, true);
+    REQUIRE(lost.ok());
+    CHECK(lost->cells[0].beyond_repetitions);
+    CHECK(lost->cells[0].beyond_threshold);
+    CHECK_FALSE(lost->passed());
+    // The same loss within one mode is no regression: check asks about growth there.
+    CHECK_FALSE(check_regression(cells_of(*base), cells_of(*base), 0, "", FailOn::Repetitions)->cells[0].beyond_repetitions);
+}
+
 TEST_CASE("diff lists names added and removed, unmapped without a source map, on one mode", "[analysis][diff]") {
     TempDb a;
     auto s = std::move(Store::open(a.path).value());
