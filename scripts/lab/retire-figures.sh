@@ -13,8 +13,23 @@
 # to OUT/hap.db.partial, so a guest that stops loses at most one cell.
 # Arguments after -- are passed to every compare (e.g. --reps 3 for a short try).
 # About 80 minutes under TCG on 2 host cores.
+#
+# With `vm` as the first argument it measures vm/q35 redis instead (a lab of
+# one vCPU with nested KVM: scripts/lab/run --qemu backports --cpu max --cpus 1):
+# the retiring mode with baselines, then the full function capture.
 set -u
 rc=0
+if [ "${1:-}" = vm ]; then
+  shift
+  for mode in function_retire function; do
+    extra=(); [ "$mode" = function ] && extra=(--no-untraced)
+    echo "retire-figures: vm/q35 redis, $mode ($(date +%T))"
+    "$HAPCTL" compare --runtimes vm/q35 --workloads redis --mode "$mode" --reps 5 --duration 30 "${extra[@]}" "$@" || rc=1
+    cp "$HAP_DB" /hap/out/hap.db.partial.tmp && mv -f /hap/out/hap.db.partial.tmp /hap/out/hap.db.partial
+  done
+  "$HAPCTL" runs
+  exit "$rc"
+fi
 keep() { cp "$HAP_DB" /hap/out/hap.db.partial.tmp && mv -f /hap/out/hap.db.partial.tmp /hap/out/hap.db.partial; }
 step() { echo "retire-figures: $* ($(date +%T))"; }
 cells() {  # MODE EXTRA...: one compare per cell of native and runc x redis and nginx
