@@ -16,15 +16,16 @@
 #
 # With `vm` as the first argument it measures vm/q35 redis instead (a lab of
 # one vCPU with nested KVM: scripts/lab/run --qemu backports --cpu max --cpus 1):
-# the retiring mode with baselines, then the full function capture.
+# the retiring mode with baselines (5 repetitions), then the full function
+# capture (3).
 set -u
 rc=0
 if [ "${1:-}" = vm ]; then
   shift
   for mode in function_retire function; do
-    extra=(); [ "$mode" = function ] && extra=(--no-untraced)
+    extra=(--reps 5); [ "$mode" = function ] && extra=(--reps 3 --no-untraced)
     echo "retire-figures: vm/q35 redis, $mode ($(date +%T))"
-    "$HAPCTL" compare --runtimes vm/q35 --workloads redis --mode "$mode" --reps 5 --duration 30 "${extra[@]}" "$@" || rc=1
+    "$HAPCTL" compare --runtimes vm/q35 --workloads redis --mode "$mode" --duration 30 "${extra[@]}" "$@" || rc=1
     cp "$HAP_DB" /hap/out/hap.db.partial.tmp && mv -f /hap/out/hap.db.partial.tmp /hap/out/hap.db.partial
   done
   "$HAPCTL" runs
