@@ -112,8 +112,8 @@ int cmd_check(const std::vector<std::string>& args) {
     }
 
     std::cout << fmt::format(
-        "hap check: candidate {} against baseline {}; a cell fails when it grows by more than {:g}%{}\n", db, baseline,
-        max_increase,
+        "hap check: candidate {} against baseline {}; a cell fails when it {} by more than {:g}%{}\n", db, baseline,
+        across_modes ? "differs (either way, across modes)" : "grows", max_increase,
         *fail_on == FailOn::Both          ? " and beyond both the repetitions' noise (Welch, 95%) and the baseline's union"
         : *fail_on == FailOn::Repetitions ? " and beyond the repetitions' noise (Welch, 95%)"
         : *fail_on == FailOn::Union       ? " and beyond the baseline's union"
@@ -122,7 +122,7 @@ int cmd_check(const std::vector<std::string>& args) {
     TextTable t({"cell", "mode", "figure", "baseline kernel", "candidate kernel", "n", "baseline", "max", "union",
                  "candidate", "change", "> reps", "> union", "+names", "-names", "renamed", "new surface", "verdict"});
     for (const auto& c : result->cells)
-        t.add({c.baseline.label(), c.baseline.mode, c.figure, c.baseline.kernel, c.candidate.kernel,
+        t.add({c.baseline.label(), c.baseline.mode == c.candidate.mode ? c.baseline.mode : c.baseline.mode + " -> " + c.candidate.mode, c.figure, c.baseline.kernel, c.candidate.kernel,
                fmt::format("{}/{}", c.n_before, c.n_after), fmt::format("{:.1f}", c.before), fmt::format("{:g}", c.before_max),
                fmt::format("{:g}", c.before_union), fmt::format("{:.1f}", c.after),
                c.increase_pct ? fmt::format("{:+.1f}%", *c.increase_pct) : "from 0",

@@ -69,4 +69,20 @@ expect_fail 1 "cc.csv:1: expected the header 'function,file,line,how'" -- "$HAPC
 expect_fail 1 "cannot read .*nothing.MAINTAINERS" -- "$HAPCTL" sources import "$src/src-6.1-excerpt.csv" --maintainers "$work/nothing.MAINTAINERS" --kernel 6.1.0-56-amd64 --db "$work/x.db"
 [ ! -e "$work/x.db" ] && pass || fail "a refused import created a store"
 expect_fail 1 "no source map for kernel 6.12" -- "$HAPCTL" sources locate copy_process --kernel 6.12.95+deb12-amd64 --db "$work/cand.db"
+# Across modes (issue 22): native redis in the lab, 5 runs of function_retire
+# and 5 of a full function capture (scripts/lab/retire-figures.sh).
+retire=$root/tests/fixtures/analysis/lab-6.1-retire-native-redis.db
+cp "$retire" "$work/retire.db"
+only() {  # DB MODE: a copy of the fixture with the runs of MODE alone
+  cp "$retire" "$1"
+  sqlite3 "$1" "PRAGMA foreign_keys=ON; DELETE FROM hits WHERE run_id IN (SELECT id FROM runs WHERE mode!='$2');
+    DELETE FROM run_tasks WHERE run_id IN (SELECT id FROM runs WHERE mode!='$2'); DELETE FROM runs WHERE mode!='$2';"
+}
+only "$work/full.db" function; only "$work/retiring.db" function_retire
+expect_fail 1 "runs of different modes cannot be compared" -- "$HAPCTL" check --baseline "$work/full.db" --db "$work/retiring.db"
+expect_fail 2 "--baseline-mode needs --mode" -- "$HAPCTL" check --baseline "$work/retire.db" --db "$work/retire.db" --baseline-mode function
+"$HAPCTL" check --baseline "$work/retire.db" --db "$work/retire.db" --baseline-mode function --mode function_retire --fail-on repetitions >"$work/across.out" 2>&1
+[ $? = 0 ] && grep -q "^native redis  *function -> function_retire  *hap_fn .* no (±" "$work/across.out" && pass ||
+  fail "function_retire against function: $(cat "$work/across.out")"
+grep -q "differs (either way, across modes)" "$work/across.out" && pass || fail "across modes not said: $(head -1 "$work/across.out")"
 finish
