@@ -83,6 +83,17 @@ private:
         int addr_offset = 0;
     };
     static_assert(sizeof(Hot) == 16);
+    // The two record types a tallied page walk (function_tally.h) takes
+    // before any table lookup: the function records with a u64 address
+    // (funcgraph_entry preferred) and, when the sink only counts them,
+    // funcgraph_exit. kNoType: none in this capture.
+    static constexpr uint32_t kNoType = 0x10000;  // above every u16 common_type
+    struct Tallied {
+        uint32_t fn = kNoType, exit = kNoType;
+        int fn_need = INT_MAX, exit_need = INT_MAX;  // as Spec::need
+        int fn_addr = 0;                             // the address's offset
+        EventKind fn_kind{};
+    };
     void build_hot(bool count_exits, bool runs);
     void deliver(const Spec& s, const unsigned char* data, uint32_t size, uint64_t ts, int cpu, int pid,
                  unsigned flags, EventSink& sink);
@@ -94,8 +105,10 @@ private:
     // The walk of a page in this machine's byte order. StdHeader: the common
     // fields sit where every kernel since 4.x puts them (type u16 at 0, flags
     // u8 at 2, pid s32 at 4), read without looking at their sizes.
-    template <bool StdHeader>
-    bool decode_native(const RingPage& ring, int cpu, EventSink& sink, uint64_t& delivered);
+    // Tally: count the function records of tallied_ into the sink's
+    // FunctionTally inside the walk (needs StdHeader).
+    template <bool StdHeader, bool Tally>
+    bool decode_native(const RingPage& ring, int cpu, EventSink& sink, FunctionTally* tally, uint64_t& delivered);
 
     tep_handle* tep_;
     RingLayout layout_;
@@ -103,6 +116,7 @@ private:
     bool std_header_ = false;
     std::vector<Spec> by_type_;     // indexed by event id
     std::vector<Hot> hot_;          // indexed by event id
+    Tallied tallied_;               // built with hot_
     int hot_for_ = -1;              // the sink choices hot_ is built for (bit 0 exits, bit 1 runs)
     uint8_t run_lane_ = 0;          // the function lane runs were last made of (one per capture, in practice)
     uint64_t skipped_ = 0;
