@@ -90,14 +90,25 @@ private:
         const uint32_t used = used_;
         uint64_t ts = ts_;
         uint32_t at = 0;
+        // A data record with a type_len of 1..28 (nearly every record) is at
+        // most 4 + 112 bytes: one that starts at or before `safe` lies inside
+        // the committed bytes without a check of its length.
+        const int64_t safe = int64_t{used} - 116;
         while (at + 4 <= used) {
+            while (int64_t{at} <= safe) {
+                const uint32_t head = word<Swap>(data + at);
+                const unsigned type_len = Big ? head >> 27 : head & 0x1f;
+                if (type_len - 1 >= 28) break;
+                ts += Big ? head & 0x7ffffff : head >> 5;
+                f(RingRecord{data + at + 4, type_len * 4, ts});
+                at += 4 + type_len * 4;
+            }
+            if (at + 4 > used) break;
             const uint32_t head = word<Swap>(data + at);
             const unsigned type_len = Big ? head >> 27 : head & 0x1f;
             const uint32_t delta = Big ? head & 0x7ffffff : head >> 5;
             uint32_t body = at + 4;  // first byte after the header
-            if (type_len - 1 < 28) {
-                // A data record of up to 112 bytes, nearly every record: no
-                // length word, no switch.
+            if (type_len - 1 < 28) {  // near the end of the committed bytes: checked
                 const uint32_t length = type_len * 4;
                 if (length > used - body) return false;
                 ts += delta;
