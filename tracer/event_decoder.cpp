@@ -153,10 +153,10 @@ void EventDecoder::build_hot(bool count_exits, bool runs) {
         if (h.lane == kLaneExit) {
             tallied_.exit = static_cast<uint32_t>(id);
             tallied_.exit_need = h.need;
-        } else if (h.runs && (tallied_.fn == kNoType || h.kind == EventKind::FuncGraphEntry)) {
+        } else if (h.runs && h.addr_offset == kTalliedAddr &&
+                   (tallied_.fn == kNoType || h.kind == EventKind::FuncGraphEntry)) {
             tallied_.fn = static_cast<uint32_t>(id);
             tallied_.fn_need = h.need;
-            tallied_.fn_addr = h.addr_offset;
             tallied_.fn_kind = h.kind;
         }
     }
@@ -183,9 +183,10 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
     // sink (its watch may have moved); the records counted in the tally,
     // and those of them in interrupt context.
     uint32_t tally_fn = kNoType, tally_exit = kNoType;
-    const int exit_need = tallied_.exit_need, fn_need = tallied_.fn_need, fn_addr = tallied_.fn_addr;
+    const int exit_need = tallied_.exit_need, fn_need = tallied_.fn_need;
+    uint64_t exit_key = kNoKey, fn_key = kNoKey;
     uint64_t watch_lo = UINT64_MAX, watch_span = 0;
-    int64_t watch_tid = FunctionTally::kNobody;
+    uint64_t watch_tid = FunctionTally::kNobody;
     uint64_t tallied = 0, interrupts = 0;
     [[maybe_unused]] FunctionTally* const first_tally = tally;
     auto rewatch = [&] {
@@ -193,6 +194,7 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
             tally = sink.function_tally(cpu);
             if (!tally) {  // the sink stopped counting this way: its records go in runs again
                 tally_fn = kNoType;
+                fn_key = kNoKey;
                 return;
             }
             watch_lo = tally->watch_lo();
@@ -202,7 +204,11 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
     };
     if constexpr (Tally) {
         tally_fn = tallied_.fn;
-        tally_exit = count_exits ? tallied_.exit : kNoType;
+        fn_key = tallied_.fn_key;
+        if (count_exits) {
+            tally_exit = tallied_.exit;
+            exit_key = tallied_.exit_key;
+        }
         watch_lo = tally->watch_lo();
         watch_span = tally->watch_span();
         watch_tid = tally->watch_tid();
@@ -213,6 +219,45 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
         delivered += in_run;
         in_run = 0;
         rewatch();
+    };
+    // A function record of the tallied type: one hit, unless in interrupt
+    // context or watched by the sink.
+    auto tally_function = [&](const unsigned char* data, uint64_t ts) __attribute__((always_inline)) {
+        const unsigned flags = data[2];
+        if (flags & kInterruptContext) {
+            ++interrupts;
+            return;
+        }
+        int32_t pid;
+        std::memcpy(&pid, data + 4, 4);
+        uint64_t addr;
+        std::memcpy(&addr, data + kTalliedAddr, 8);
+        if (addr - watch_lo < watch_span || FunctionTally::tid_key(pid) == watch_tid) [[unlikely]] {
+            if (tally->watched(pid, addr)) {  // the sink's own, in trace order
+                flush();
+                const FunctionRecord one{ts, addr, pid, flags};
+                sink.on_function_run(tallied_.fn_kind, cpu, &one, 1);
+                ++delivered;
+                rewatch();
+                return;
+            }
+        }
+        tally->add(pid, addr);
+        ++tallied;
+    };
+    // The shortcut of a tallied walk: the two records that make up a
+    // function_graph trace, known by their first 8 bytes (type_len and
+    // common_type) before any table lookup or length check. An exit is only
+    // counted: its entry named the function.
+    auto take = [&](uint64_t head8, const unsigned char* data, uint64_t ts) __attribute__((always_inline)) {
+        const uint64_t key = head8 & kKeyMask;
+        if (key == exit_key) {
+            ++exits;
+            return true;
+        }
+        if (key != fn_key) return false;
+        tally_function(data, ts);
+        return true;
     };
     const Hot* hot = hot_.data();
     const size_t types = hot_.size();
@@ -225,7 +270,7 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
     uint8_t lanes = kLaneExit | run_lane_;
     // Inlined into the page walk: called once per record, the call itself
     // (a closure of a dozen references reloaded each time) cost as much as the work.
-    const bool whole = ring.for_each_unswapped([&](const RingRecord& r) __attribute__((always_inline)) {
+    auto record = [&](const RingRecord& r) __attribute__((always_inline)) {
         const int rsize = static_cast<int>(r.size);
         size_t type;
         if constexpr (StdHeader) {
@@ -240,35 +285,16 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
             type = rsize >= type_.offset + type_.size ? static_cast<size_t>(load(type_, r.data)) : SIZE_MAX;
         }
         if constexpr (Tally) {
-            // The two types that make up a function_graph trace, taken
-            // before any table lookup. An exit is only counted: its entry
-            // named the function.
+            // What the shortcut did not take: its keys are learnt here, from
+            // the first record of each type the sizes of this capture.
             if (type == tally_exit && rsize >= exit_need) {
+                if (rsize <= kMaxKeyed) exit_key = key_of(type, r.size);
                 ++exits;
                 return;
             }
             if (type == tally_fn && rsize >= fn_need) {
-                const unsigned flags = r.data[2];
-                if (flags & kInterruptContext) {
-                    ++interrupts;
-                    return;
-                }
-                int32_t pid;
-                std::memcpy(&pid, r.data + 4, 4);
-                uint64_t addr;
-                std::memcpy(&addr, r.data + fn_addr, 8);
-                if (addr - watch_lo < watch_span || pid == watch_tid) [[unlikely]] {
-                    if (tally->watched(pid, addr)) {  // the sink's own, in trace order
-                        flush();
-                        const FunctionRecord one{r.ts, addr, pid, flags};
-                        sink.on_function_run(tallied_.fn_kind, cpu, &one, 1);
-                        ++delivered;
-                        rewatch();
-                        return;
-                    }
-                }
-                tally->add(pid, addr);
-                ++tallied;
+                if (rsize <= kMaxKeyed && tally) fn_key = key_of(type, r.size);
+                tally_function(r.data, r.ts);
                 return;
             }
         }
@@ -332,11 +358,18 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
         deliver(by_type_[type], r.data, r.size, r.ts, cpu, pid, flags, sink);
         ++delivered;
         rewatch();
-    });
+    };
+    bool whole;
+    if constexpr (Tally)
+        whole = ring.for_each_little_endian(take, record);
+    else
+        whole = ring.for_each_unswapped(record);
     flush();
     if constexpr (Tally) {
         first_tally->add_records(tallied + interrupts, interrupts);
         delivered += tallied + interrupts;
+        tallied_.exit_key = exit_key != kNoKey ? exit_key : tallied_.exit_key;
+        tallied_.fn_key = fn_key != kNoKey ? fn_key : tallied_.fn_key;
     }
     skipped_ += skipped;
     if (exits) {
@@ -357,7 +390,7 @@ uint64_t EventDecoder::decode_page(const void* page, size_t size, int cpu, Event
     uint64_t delivered = 0;
     bool whole;
     if (!layout_.swap && type_.present()) {
-        FunctionTally* tally = std_header_ && sink.takes_function_runs() ? sink.function_tally(cpu) : nullptr;
+        FunctionTally* tally = std_header_ && !layout_.big_endian && sink.takes_function_runs() ? sink.function_tally(cpu) : nullptr;
         whole = tally         ? decode_native<true, true>(ring, cpu, sink, tally, delivered)
                 : std_header_ ? decode_native<true, false>(ring, cpu, sink, nullptr, delivered)
                               : decode_native<false, false>(ring, cpu, sink, nullptr, delivered);

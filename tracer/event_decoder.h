@@ -88,11 +88,25 @@ private:
     // (funcgraph_entry preferred) and, when the sink only counts them,
     // funcgraph_exit. kNoType: none in this capture.
     static constexpr uint32_t kNoType = 0x10000;  // above every u16 common_type
+    // Where the tallied records hold their address: the first field after
+    // the 8 bytes of common fields, in `function` (ip) and
+    // `funcgraph_entry` (func) alike (kernel/trace/trace_entries.h).
+    static constexpr int kTalliedAddr = 8;
+    // The shortcut (RingPage::for_each_little_endian) knows a record by
+    // the bits of its first 8 bytes under kKeyMask: type_len (bits 0-4 of
+    // the ring header) and common_type (bits 32-47). A key is learnt from
+    // the first record of its type, of a size that has a type_len (up to
+    // 112 bytes) and holds the fields read: the same type at that size
+    // needs no further check. kNoKey matches nothing.
+    static constexpr uint64_t kKeyMask = 0x0000ffff0000001full;
+    static constexpr uint64_t kNoKey = ~uint64_t{0};
+    static constexpr int kMaxKeyed = 28 * 4;
+    static uint64_t key_of(uint32_t type, uint32_t size) { return uint64_t{size / 4} | uint64_t{type} << 32; }
     struct Tallied {
         uint32_t fn = kNoType, exit = kNoType;
         int fn_need = INT_MAX, exit_need = INT_MAX;  // as Spec::need
-        int fn_addr = 0;                             // the address's offset
         EventKind fn_kind{};
+        uint64_t fn_key = kNoKey, exit_key = kNoKey;  // learnt
     };
     void build_hot(bool count_exits, bool runs);
     void deliver(const Spec& s, const unsigned char* data, uint32_t size, uint64_t ts, int cpu, int pid,

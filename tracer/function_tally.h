@@ -26,8 +26,10 @@ namespace hap {
 
 class FunctionTally {
 public:
-    // No task has this id (a record's pid is 32 bits): no task is watched.
-    static constexpr int64_t kNobody = INT64_MIN;
+    // No task has this id (a record's pid is 32 bits, compared as
+    // uint32_t): no task is watched.
+    static constexpr uint64_t kNobody = uint64_t{1} << 32;
+    static uint64_t tid_key(int tid) { return uint32_t(tid); }
 
     // Hits go to `counts` under the key {hi_tid0 | tid << 16, address}
     // (RunAggregate::pack_hi of a function hit); records and the ones in
@@ -38,20 +40,20 @@ public:
     // Set by the sink whenever it hands the tally out (its state may have
     // moved since): the entry-path functions (nullptr: none) and the task
     // watched on the CPU whose page is being read.
-    void watch(const EntryPathIndex* entry, int64_t tid) {
+    void watch(const EntryPathIndex* entry, uint64_t tid) {
         entry_ = entry && !entry->empty() ? entry : nullptr;
         watch_lo_ = entry_ ? entry_->before_lo() : UINT64_MAX;
         watch_span_ = entry_ ? entry_->before_span() : 0;
         watch_tid_ = tid;
     }
     // The quick test, meant to be kept in registers by the walk: a record
-    // is watched only if `address - lo < span` or its task is `tid`.
+    // is watched only if `address - lo < span` or tid_key(its task) is `tid`.
     uint64_t watch_lo() const { return watch_lo_; }
     uint64_t watch_span() const { return watch_span_; }
-    int64_t watch_tid() const { return watch_tid_; }
+    uint64_t watch_tid() const { return watch_tid_; }
     // The exact test behind the quick one passing.
     bool watched(int pid, uint64_t addr) const {
-        return pid == watch_tid_ || (entry_ && entry_->maybe_before(addr) && entry_->on_entry_page(addr));
+        return tid_key(pid) == watch_tid_ || (entry_ && entry_->maybe_before(addr) && entry_->on_entry_page(addr));
     }
 
     // One hit of `addr` by task `pid` (not in interrupt context, not watched).
@@ -72,7 +74,7 @@ private:
     uint64_t& interrupt_excluded_;
     const EntryPathIndex* entry_ = nullptr;
     uint64_t watch_lo_ = UINT64_MAX, watch_span_ = 0;
-    int64_t watch_tid_ = kNobody;
+    uint64_t watch_tid_ = kNobody;
 };
 
 }  // namespace hap

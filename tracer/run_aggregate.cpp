@@ -162,7 +162,7 @@ FunctionTally* RunAggregate::function_tally(int cpu) {
     if (window_ || observer_) return nullptr;  // each record is looked at: runs
     const size_t c = static_cast<size_t>(cpu < 0 ? 0 : cpu);
     const bool waiting = c < pending_.size() && pending_[c].active;
-    tally_.watch(&entry_, waiting ? pending_[c].tid : FunctionTally::kNobody);
+    tally_.watch(&entry_, waiting ? FunctionTally::tid_key(pending_[c].tid) : FunctionTally::kNobody);
     return &tally_;
 }
 
