@@ -185,6 +185,7 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
     uint32_t tally_fn = kNoType, tally_exit = kNoType;
     const int exit_need = tallied_.exit_need, fn_need = tallied_.fn_need;
     uint64_t exit_key = kNoKey, fn_key = kNoKey;
+    uint32_t exit_bytes = 0, fn_bytes = 0;  // the keyed records' bytes, header included
     uint64_t watch_lo = UINT64_MAX, watch_span = 0;
     uint64_t watch_tid = FunctionTally::kNobody;
     uint64_t tallied = 0, interrupts = 0;
@@ -205,9 +206,11 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
     if constexpr (Tally) {
         tally_fn = tallied_.fn;
         fn_key = tallied_.fn_key;
+        fn_bytes = key_bytes(fn_key);
         if (count_exits) {
             tally_exit = tallied_.exit;
             exit_key = tallied_.exit_key;
+            exit_bytes = key_bytes(exit_key);
         }
         watch_lo = tally->watch_lo();
         watch_span = tally->watch_span();
@@ -249,15 +252,15 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
     // function_graph trace, known by their first 8 bytes (type_len and
     // common_type) before any table lookup or length check. An exit is only
     // counted: its entry named the function.
-    auto take = [&](uint64_t head8, const unsigned char* data, uint64_t ts) __attribute__((always_inline)) {
+    auto take = [&](uint64_t head8, const unsigned char* data, uint64_t ts) __attribute__((always_inline)) -> uint32_t {
         const uint64_t key = head8 & kKeyMask;
         if (key == exit_key) {
             ++exits;
-            return true;
+            return exit_bytes;
         }
-        if (key != fn_key) return false;
+        if (key != fn_key) return 0;
         tally_function(data, ts);
-        return true;
+        return fn_bytes;
     };
     const Hot* hot = hot_.data();
     const size_t types = hot_.size();
@@ -288,12 +291,18 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
             // What the shortcut did not take: its keys are learnt here, from
             // the first record of each type the sizes of this capture.
             if (type == tally_exit && rsize >= exit_need) {
-                if (rsize <= kMaxKeyed) exit_key = key_of(type, r.size);
+                if (rsize <= kMaxKeyed) {
+                    exit_key = key_of(type, r.size);
+                    exit_bytes = key_bytes(exit_key);
+                }
                 ++exits;
                 return;
             }
             if (type == tally_fn && rsize >= fn_need) {
-                if (rsize <= kMaxKeyed && tally) fn_key = key_of(type, r.size);
+                if (rsize <= kMaxKeyed && tally) {
+                    fn_key = key_of(type, r.size);
+                    fn_bytes = key_bytes(fn_key);
+                }
                 tally_function(r.data, r.ts);
                 return;
             }

@@ -102,6 +102,8 @@ private:
     static constexpr uint64_t kNoKey = ~uint64_t{0};
     static constexpr int kMaxKeyed = 28 * 4;
     static uint64_t key_of(uint32_t type, uint32_t size) { return uint64_t{size / 4} | uint64_t{type} << 32; }
+    // The bytes of a record of that key, its 4-byte header included.
+    static uint32_t key_bytes(uint64_t key) { return 4 + uint32_t(key & 0x1f) * 4; }
     struct Tallied {
         uint32_t fn = kNoType, exit = kNoType;
         int fn_need = INT_MAX, exit_need = INT_MAX;  // as Spec::need
