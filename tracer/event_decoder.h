@@ -83,6 +83,33 @@ private:
         int addr_offset = 0;
     };
     static_assert(sizeof(Hot) == 16);
+    // The two record types a tallied page walk (function_tally.h) takes
+    // before any table lookup: the function records with a u64 address
+    // (funcgraph_entry preferred) and, when the sink only counts them,
+    // funcgraph_exit. kNoType: none in this capture.
+    static constexpr uint32_t kNoType = 0x10000;  // above every u16 common_type
+    // Where the tallied records hold their address: the first field after
+    // the 8 bytes of common fields, in `function` (ip) and
+    // `funcgraph_entry` (func) alike (kernel/trace/trace_entries.h).
+    static constexpr int kTalliedAddr = 8;
+    // The shortcut (RingPage::for_each_little_endian) knows a record by
+    // the bits of its first 8 bytes under kKeyMask: type_len (bits 0-4 of
+    // the ring header) and common_type (bits 32-47). A key is learnt from
+    // the first record of its type, of a size that has a type_len (up to
+    // 112 bytes) and holds the fields read: the same type at that size
+    // needs no further check. kNoKey matches nothing.
+    static constexpr uint64_t kKeyMask = 0x0000ffff0000001full;
+    static constexpr uint64_t kNoKey = ~uint64_t{0};
+    static constexpr int kMaxKeyed = 28 * 4;
+    static uint64_t key_of(uint32_t type, uint32_t size) { return uint64_t{size / 4} | uint64_t{type} << 32; }
+    // The bytes of a record of that key, its 4-byte header included.
+    static uint32_t key_bytes(uint64_t key) { return 4 + uint32_t(key & 0x1f) * 4; }
+    struct Tallied {
+        uint32_t fn = kNoType, exit = kNoType;
+        int fn_need = INT_MAX, exit_need = INT_MAX;  // as Spec::need
+        EventKind fn_kind{};
+        uint64_t fn_key = kNoKey, exit_key = kNoKey;  // learnt
+    };
     void build_hot(bool count_exits, bool runs);
     void deliver(const Spec& s, const unsigned char* data, uint32_t size, uint64_t ts, int cpu, int pid,
                  unsigned flags, EventSink& sink);
@@ -94,8 +121,10 @@ private:
     // The walk of a page in this machine's byte order. StdHeader: the common
     // fields sit where every kernel since 4.x puts them (type u16 at 0, flags
     // u8 at 2, pid s32 at 4), read without looking at their sizes.
-    template <bool StdHeader>
-    bool decode_native(const RingPage& ring, int cpu, EventSink& sink, uint64_t& delivered);
+    // Tally: count the function records of tallied_ into the sink's
+    // FunctionTally inside the walk (needs StdHeader).
+    template <bool StdHeader, bool Tally>
+    bool decode_native(const RingPage& ring, int cpu, EventSink& sink, FunctionTally* tally, uint64_t& delivered);
 
     tep_handle* tep_;
     RingLayout layout_;
@@ -103,6 +132,7 @@ private:
     bool std_header_ = false;
     std::vector<Spec> by_type_;     // indexed by event id
     std::vector<Hot> hot_;          // indexed by event id
+    Tallied tallied_;               // built with hot_
     int hot_for_ = -1;              // the sink choices hot_ is built for (bit 0 exits, bit 1 runs)
     uint8_t run_lane_ = 0;          // the function lane runs were last made of (one per capture, in practice)
     uint64_t skipped_ = 0;

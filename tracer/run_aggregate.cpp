@@ -162,6 +162,14 @@ void RunAggregate::on_function_run(EventKind, int cpu, const FunctionRecord* rec
     }
 }
 
+FunctionTally* RunAggregate::function_tally(int cpu) {
+    if (window_ || observer_) return nullptr;  // each record is looked at: runs
+    const size_t c = static_cast<size_t>(cpu < 0 ? 0 : cpu);
+    const bool waiting = c < pending_.size() && pending_[c].active;
+    tally_.watch(&entry_, waiting ? FunctionTally::tid_key(pending_[c].tid) : FunctionTally::kNobody);
+    return &tally_;
+}
+
 void RunAggregate::ensure_cpu(int cpu) {
     const size_t need = static_cast<size_t>(cpu < 0 ? 0 : cpu) + 1;
     if (pending_.size() < need) {

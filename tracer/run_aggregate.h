@@ -11,6 +11,7 @@
 
 #include "count_window.h"
 #include "function_retirer.h"
+#include "function_tally.h"
 #include "flat_counter.h"
 #include "symbol_names.h"
 #include "syscall_abi.h"
@@ -75,6 +76,10 @@ public:
     void on_counted(EventKind, uint64_t records) override { totals_.events += records; }
     bool takes_function_runs() const override { return true; }
     void on_function_run(EventKind kind, int cpu, const FunctionRecord* records, size_t n) override;
+    // Without a window or an observer, a function record is one hit unless
+    // it is in interrupt context, or its task waits for a dispatch record
+    // on `cpu`, or it may be an entry-path function (the tally's watch).
+    FunctionTally* function_tally(int cpu) override;
     // From the first call on, a syscall named from its task's program is
     // counted only once every record up to its time is decoded (until then
     // it is held, tid, number and time, at most kMaxUnsettled of them): its
@@ -189,6 +194,7 @@ private:
     std::vector<Unsettled> unsettled_;
     FlatCounter counts_;
     CaptureTotals totals_;
+    FunctionTally tally_{counts_, pack_hi(SymbolKind::Function, 0, 0), totals_.events, totals_.interrupt_excluded};
 };
 
 }  // namespace hap

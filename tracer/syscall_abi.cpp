@@ -136,10 +136,7 @@ void EntryPathIndex::finish() {
 }
 
 const EntryPathFunction* EntryPathIndex::find(uint64_t addr) const {
-    if (!page_bits_.empty()) {
-        const uint64_t p = (addr >> 12) - page_base_;  // wraps for addresses below: then too large
-        if (p / 64 >= page_bits_.size() || !(page_bits_[p / 64] >> (p % 64) & 1)) return nullptr;
-    }
+    if (!on_entry_page(addr)) return nullptr;
     auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr, [](uint64_t a, const Range& r) { return a < r.start; });
     if (it == ranges_.begin()) return nullptr;
     --it;

@@ -77,6 +77,17 @@ public:
     // One compare (unsigned wrap-around), not two: asked of every function
     // record of a function-mode replay.
     bool maybe_before(uint64_t addr) const { return addr - before_lo_ < before_span_; }
+    // maybe_before's bounds, for a loop that keeps them in registers
+    // (FunctionTally): addr - lo < span.
+    uint64_t before_lo() const { return before_lo_; }
+    uint64_t before_span() const { return before_span_; }
+    // False when addr lies on a 4 KiB page of text that holds no entry-path
+    // function, where find() is nullptr (true when there is no page map).
+    bool on_entry_page(uint64_t addr) const {
+        if (page_bits_.empty()) return true;
+        const uint64_t p = (addr >> 12) - page_base_;  // wraps for addresses below: then too large
+        return p / 64 < page_bits_.size() && (page_bits_[p / 64] >> (p % 64) & 1);
+    }
     const EntryPathFunction* find(uint64_t addr) const;
 
 private:

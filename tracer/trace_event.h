@@ -8,6 +8,8 @@
 
 namespace hap {
 
+class FunctionTally;
+
 enum class EventKind : uint8_t {
     SyscallEnter,    // a = syscall number
     ProcessFork,     // a = child tid, comm = child's comm
@@ -76,6 +78,14 @@ public:
     // Depth (funcgraph_entry's b) is not in a run.
     virtual bool takes_function_runs() const { return false; }
     virtual void on_function_run(EventKind /*kind*/, int /*cpu*/, const FunctionRecord* /*records*/, size_t /*n*/) {}
+    // A sink that takes runs and folds a function record into nothing but
+    // one hit of (task, address), unless the record is in interrupt context,
+    // may hand the decoder a FunctionTally (function_tally.h) for records
+    // of `cpu`: the decoder then counts those records itself, and sends the
+    // sink, as runs, only the ones the tally's watch names. Asked again
+    // after every other call into the sink, whose state may have moved.
+    // nullptr: not now (a count window, an observer of each record).
+    virtual FunctionTally* function_tally(int /*cpu*/) { return nullptr; }
 };
 
 }  // namespace hap
