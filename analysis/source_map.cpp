@@ -69,6 +69,8 @@ SourceMap::SourceMap(const std::vector<SourceRow>& rows, Maintainers maintainers
             exact_[r.function].emplace_back(r.file, r.line);
             by_symbol_[r.symbol] = {r.file, r.line};
             by_raw_[r.symbol.substr(0, r.symbol.find('@'))].emplace_back(r.file, r.line);
+            for (const char* entry : {"__x64_sys_", "__do_sys_", "__se_sys_"})
+                if (r.symbol.rfind(entry, 0) == 0) native_[r.function].emplace_back(r.file, r.line);
             continue;
         }
         auto& defs = files_[r.function];
@@ -150,8 +152,11 @@ SourceLocation SourceMap::locate(const std::string& kind, const std::string& nam
         for (const auto& d : defs) out.push_back(d.first);
         return out;
     };
-    if (by != LocateBy::Name)
+    if (by != LocateBy::Name) {
+        if (k == "syscall")
+            if (auto it = native_.find(function); it != native_.end()) return located(files_of(it->second), LocateBy::Exact);
         if (auto it = exact_.find(function); it != exact_.end()) return located(files_of(it->second), LocateBy::Exact);
+    }
     if (by != LocateBy::Exact)
         if (auto it = files_.find(function); it != files_.end()) return located(files_of(it->second), LocateBy::Name);
     return located({}, LocateBy::Best);

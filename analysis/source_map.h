@@ -88,6 +88,10 @@ private:
     std::map<std::string, std::vector<std::pair<std::string, int64_t>>> exact_;
     std::map<std::string, std::pair<std::string, int64_t>> by_symbol_;
     std::map<std::string, std::vector<std::pair<std::string, int64_t>>> by_raw_;
+    // sys_NAME's x86-64 entry points (__x64_sys_, __do_sys_, __se_sys_):
+    // a syscall hap names without an ABI is the 64-bit one, not the ia32
+    // compat entry that normalises to the same name in another file.
+    std::map<std::string, std::vector<std::pair<std::string, int64_t>>> native_;
     std::map<std::string, std::vector<int64_t>> lines_;                           // file -> distinct lines, sorted
     std::map<std::string, std::vector<std::pair<int64_t, std::string>>> order_;   // file -> (line, function), sorted
     Maintainers maintainers_;
