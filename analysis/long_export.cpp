@@ -30,7 +30,9 @@ Status write_long_csv(std::ostream& out, Store& store, const std::vector<RunRow>
                                             std::to_string(r.repetition), h.role, h.kind, h.raw, h.normalized, std::to_string(h.count)};
             const bool placeable = h.kind == "function" || h.kind == "syscall" || h.kind == "hypercall" || h.kind == "exit_reason";
             if (m->second && placeable) {
-                const auto loc = m->second->locate(h.kind, h.normalized);
+                // A function's raw name is the one symbol it was (foo@vmlinux:2):
+                // with an exact map that is one file, where its name may be several.
+                const auto loc = h.kind == "function" ? m->second->locate_raw(h.normalized, {h.raw}) : m->second->locate(h.kind, h.normalized);
                 row.insert(row.end(), {loc.file(), loc.section, loc.directory});
             } else {
                 row.insert(row.end(), {"", "", ""});

@@ -20,7 +20,7 @@ Expected<std::vector<SourceRow>> parse_source_csv(std::istream& in, const std::s
     std::vector<SourceRow> rows;
     std::string line;
     int lineno = 0;
-    bool header = false;
+    size_t columns = 0;  // 0 until the header: 4, or 5 with the symbol column
     while (std::getline(in, line)) {
         ++lineno;
         line = trim(line);
@@ -30,24 +30,34 @@ Expected<std::vector<SourceRow>> parse_source_csv(std::istream& in, const std::s
             continue;
         }
         auto where = [&] { return origin + ":" + std::to_string(lineno) + ": "; };
-        if (!header) {
-            if (line != "function,file,line,how")
-                return Error{where() + "expected the header 'function,file,line,how', found '" + line.substr(0, 60) + "'"};
-            header = true;
+        if (columns == 0) {
+            if (line == "function,file,line,how") columns = 4;
+            else if (line == "function,file,line,how,symbol") columns = 5;
+            else
+                return Error{where() + "expected the header 'function,file,line,how' (or with ',symbol'), found '" + line.substr(0, 60) +
+                             "'"};
             continue;
         }
         auto f = split(line, ',');
-        if (f.size() != 4) return Error{where() + "expected 4 fields 'function,file,line,how', found " + std::to_string(f.size())};
-        SourceRow r{f[0], f[1], 0, f[3]};
+        if (f.size() != columns)
+            return Error{where() + "expected " + std::to_string(columns) + " fields, found " + std::to_string(f.size())};
+        SourceRow r{f[0], f[1], 0, f[3], columns == 5 ? f[4] : ""};
         auto [p, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), r.line);
         if (ec != std::errc() || p != f[2].data() + f[2].size() || r.line < 1)
             return Error{where() + "line '" + f[2] + "' is not a positive integer"};
         if (r.function.empty() || r.function.find_first_of(" \t\"") != std::string::npos)
             return Error{where() + "'" + r.function + "' is not a function name"};
         if (r.file.empty()) return Error{where() + "no file for " + r.function};
+        // An exact row is one symbol of the build: NAME@OBJECT:N.
+        const bool exact = r.how == "exact";
+        const size_t at = r.symbol.find('@'), colon = r.symbol.rfind(':');
+        if (exact && (at == 0 || at == std::string::npos || colon == std::string::npos || colon < at + 2 || colon + 1 == r.symbol.size() ||
+                      r.symbol.find_first_not_of("0123456789", colon + 1) != std::string::npos))
+            return Error{where() + "an exact row needs its symbol as NAME@OBJECT:N, found '" + r.symbol + "'"};
+        if (!exact && !r.symbol.empty()) return Error{where() + "only exact rows name a symbol ('" + r.symbol + "', how " + r.how + ")"};
         rows.push_back(std::move(r));
     }
-    if (!header) return Error{origin + " is empty or has no 'function,file,line,how' header"};
+    if (columns == 0) return Error{origin + " is empty or has no 'function,file,line,how' header"};
     if (rows.empty()) return Error{origin + " has a header but no functions"};
     return rows;
 }
@@ -55,6 +65,14 @@ Expected<std::vector<SourceRow>> parse_source_csv(std::istream& in, const std::s
 SourceMap::SourceMap(const std::vector<SourceRow>& rows, Maintainers maintainers, std::string description)
     : maintainers_(std::move(maintainers)), description_(std::move(description)) {
     for (const auto& r : rows) {
+        if (r.how == "exact") {
+            exact_[r.function].emplace_back(r.file, r.line);
+            by_symbol_[r.symbol] = {r.file, r.line};
+            by_raw_[r.symbol.substr(0, r.symbol.find('@'))].emplace_back(r.file, r.line);
+            for (const char* entry : {"__x64_sys_", "__do_sys_", "__se_sys_"})
+                if (r.symbol.rfind(entry, 0) == 0) native_[r.function].emplace_back(r.file, r.line);
+            continue;
+        }
         auto& defs = files_[r.function];
         auto it = std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return d.first == r.file; });
         if (it == defs.end()) defs.emplace_back(r.file, r.line);
@@ -74,6 +92,13 @@ SourceMap::SourceMap(const std::vector<SourceRow>& rows, Maintainers maintainers
     }
 }
 
+size_t SourceMap::functions() const {
+    size_t n = files_.size();
+    for (const auto& [fn, defs] : exact_)
+        if (!files_.count(fn)) ++n;
+    return n;
+}
+
 SourceMap SourceMap::from_stored(const StoredSourceMap& stored) {
     std::istringstream in(stored.maintainers);
     return SourceMap(stored.rows, Maintainers::parse(in), stored.description);
@@ -85,7 +110,31 @@ const std::string& SourceMap::section(const std::string& file) const {
     return it->second.section;
 }
 
-SourceLocation SourceMap::locate(const std::string& kind, const std::string& name) const {
+SourceLocation SourceMap::located(std::vector<std::string> files, LocateBy method) const {
+    SourceLocation loc;
+    std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
+    if (files.empty()) {
+        loc.section = loc.directory = kUnmapped;
+        return loc;
+    }
+    loc.method = method;
+    std::set<std::string> sections, directories;
+    for (const auto& file : files) {
+        const std::string& s = section(file);
+        sections.insert(s.empty() ? kUnmapped : s);
+        directories.insert(top_directory(file));
+    }
+    loc.files = std::move(files);
+    loc.status = loc.files.size() == 1 ? SourceLocation::Status::Mapped : SourceLocation::Status::Ambiguous;
+    // An ambiguous name still has a section when every file it is defined in
+    // has the same one: that is known, not guessed.
+    loc.section = sections.size() == 1 ? *sections.begin() : kAmbiguous;
+    loc.directory = directories.size() == 1 ? *directories.begin() : kAmbiguous;
+    return loc;
+}
+
+SourceLocation SourceMap::locate(const std::string& kind, const std::string& name, LocateBy by) const {
     // HAP_hc's names carry their kind: "hypercall:...", "exit_reason:svm:...".
     std::string k = kind, n = name;
     for (const char* prefix : {"hypercall:", "exit_reason:"})
@@ -98,25 +147,34 @@ SourceLocation SourceMap::locate(const std::string& kind, const std::string& nam
     else if (k == "hypercall") function = "kvm_emulate_hypercall";
     else if (k == "exit_reason") function = n.rfind("svm:", 0) == 0 ? "svm_handle_exit" : "vmx_handle_exit";
     else if (k != "function") function.clear();
-    SourceLocation loc;
-    auto it = files_.find(function);
-    if (it == files_.end()) {
-        loc.section = loc.directory = kUnmapped;
-        return loc;
+    auto files_of = [](const std::vector<std::pair<std::string, int64_t>>& defs) {
+        std::vector<std::string> out;
+        for (const auto& d : defs) out.push_back(d.first);
+        return out;
+    };
+    if (by != LocateBy::Name) {
+        if (k == "syscall")
+            if (auto it = native_.find(function); it != native_.end()) return located(files_of(it->second), LocateBy::Exact);
+        if (auto it = exact_.find(function); it != exact_.end()) return located(files_of(it->second), LocateBy::Exact);
     }
-    std::set<std::string> sections, directories;
-    for (const auto& [file, line] : it->second) {
-        loc.files.push_back(file);
-        const std::string& s = section(file);
-        sections.insert(s.empty() ? kUnmapped : s);
-        directories.insert(top_directory(file));
+    if (by != LocateBy::Exact)
+        if (auto it = files_.find(function); it != files_.end()) return located(files_of(it->second), LocateBy::Name);
+    return located({}, LocateBy::Best);
+}
+
+SourceLocation SourceMap::locate_raw(const std::string& function, const std::vector<std::string>& raw, LocateBy by) const {
+    if (by != LocateBy::Name) {
+        std::vector<std::string> files;
+        for (const auto& r : raw) {
+            if (r.find('@') != std::string::npos) {
+                if (auto it = by_symbol_.find(r); it != by_symbol_.end()) files.push_back(it->second.first);
+            } else if (auto it = by_raw_.find(r); it != by_raw_.end()) {
+                for (const auto& d : it->second) files.push_back(d.first);
+            }
+        }
+        if (!files.empty()) return located(std::move(files), LocateBy::Exact);
     }
-    loc.status = loc.files.size() == 1 ? SourceLocation::Status::Mapped : SourceLocation::Status::Ambiguous;
-    // An ambiguous name still has a section when every file it is defined in
-    // has the same one: that is known, not guessed.
-    loc.section = sections.size() == 1 ? *sections.begin() : kAmbiguous;
-    loc.directory = directories.size() == 1 ? *directories.begin() : kAmbiguous;
-    return loc;
+    return locate("function", function, by);
 }
 
 std::optional<size_t> SourceMap::position(const std::string& function) const {

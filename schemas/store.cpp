@@ -78,9 +78,13 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string& path) {
 }
 
 void Store::migrate() {
-    auto q = db_.prepare("PRAGMA user_version");
-    q.step();
-    const int64_t have = q.int_at(0);
+    // The statement is finalised before any migration runs: an open one
+    // keeps DROP TABLE (version 6) from running ("database table is locked").
+    const int64_t have = [&] {
+        auto q = db_.prepare("PRAGMA user_version");
+        q.step();
+        return q.int_at(0);
+    }();
     const int64_t known = static_cast<int64_t>(std::size(kMigrations));
     if (have > known)
         throw sql::DbError{"schema version " + std::to_string(have) + " is newer than this hap knows (" +
@@ -392,12 +396,13 @@ Status Store::import_source_map(const std::string& release, const StoredSourceMa
         auto t = db_.prepare(
             "INSERT INTO source_maps (kernel_release, origin, description, maintainers, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)");
         t.bind(1, release).bind(2, map.origin).bind(3, map.description).bind(4, map.maintainers).bind(5, utc_now_iso8601()).step();
-        // One row per (function, file): the first definition in the file.
+        // One by-name row per (function, file): the first definition in the
+        // file; one exact row per symbol.
         auto ins = db_.prepare(
-            "INSERT INTO source_functions (kernel_release, function, file, line, how) VALUES (?1, ?2, ?3, ?4, ?5) "
-            "ON CONFLICT (kernel_release, function, file) DO UPDATE SET line = min(line, excluded.line)");
+            "INSERT INTO source_functions (kernel_release, function, file, line, how, symbol) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+            "ON CONFLICT (kernel_release, function, file, symbol) DO UPDATE SET line = min(line, excluded.line)");
         for (const auto& r : map.rows) {
-            ins.bind(1, release).bind(2, r.function).bind(3, r.file).bind(4, r.line).bind(5, r.how);
+            ins.bind(1, release).bind(2, r.function).bind(3, r.file).bind(4, r.line).bind(5, r.how).bind(6, r.symbol);
             ins.step();
             ins.reset();
         }
@@ -411,9 +416,10 @@ Expected<std::optional<StoredSourceMap>> Store::source_map(const std::string& re
         m.bind(1, release);
         if (!m.step()) return std::nullopt;
         StoredSourceMap out{m.text_at(0), m.text_at(1), m.text_at(2), {}};
-        auto q = db_.prepare("SELECT function, file, line, how FROM source_functions WHERE kernel_release = ?1 ORDER BY function, file");
+        auto q = db_.prepare(
+            "SELECT function, file, line, how, symbol FROM source_functions WHERE kernel_release = ?1 ORDER BY function, file, symbol");
         q.bind(1, release);
-        while (q.step()) out.rows.push_back(SourceRow{q.text_at(0), q.text_at(1), q.int_at(2), q.text_at(3)});
+        while (q.step()) out.rows.push_back(SourceRow{q.text_at(0), q.text_at(1), q.int_at(2), q.text_at(3), q.text_at(4)});
         return out;
     });
 }
@@ -530,9 +536,10 @@ Expected<MergeCounts> Store::merge_from(const std::string& src_path) {
                 "INSERT INTO main.source_maps SELECT * FROM src.source_maps "
                 "WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_src)");
             n.source_maps = changes();
-            db_.exec(
-                "INSERT INTO main.source_functions SELECT * FROM src.source_functions "
-                "WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_src)");
+            // A version 5 source has no symbol column: its rows are all by name.
+            db_.exec(std::string("INSERT INTO main.source_functions (kernel_release, function, file, line, how, symbol) ") +
+                     "SELECT kernel_release, function, file, line, how, " + (v >= 6 ? "symbol" : "''") +
+                     " FROM src.source_functions WHERE kernel_release IN (SELECT kernel_release FROM temp.merge_src)");
             db_.exec("DROP TABLE temp.merge_src");
         }
         db_.exec("DROP TABLE temp.merge_runs");

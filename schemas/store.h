@@ -16,7 +16,7 @@
 
 namespace hap {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 struct HostRecord {
     std::string machine_id, hostname;
@@ -82,11 +82,14 @@ struct MergeCounts {
     int64_t hosts = 0, kernels = 0, symbols = 0, runs = 0, runs_skipped = 0, complexity_tables = 0, source_maps = 0;
 };
 
-// One definition of a function in a kernel's source (scripts/sources/build-table).
+// One definition of a function in a kernel's source (scripts/sources/build-table),
+// or one function of the measured build's debug symbols
+// (scripts/sources/build-exact-table: how "exact", symbol NAME@OBJECT:N).
 struct SourceRow {
     std::string function, file;
     int64_t line = 0;
-    std::string how;  // c, h or syscall
+    std::string how;     // c, h, syscall, macro (by name) or exact
+    std::string symbol;  // exact rows only: which of the functions of this name
 };
 
 // A kernel's function -> file table and the same source's MAINTAINERS.

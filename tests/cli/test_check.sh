@@ -46,8 +46,8 @@ for db in base cand; do
     grep -q "^  source: function -> source file of Debian linux-source-6.1 6.1.192-3" "$work/import.out" && pass || fail "sources import: $(cat "$work/import.out")"
 done
 "$HAPCTL" sources locate copy_process sys:read memcpy frobnicate --kernel 6.1.0-56-amd64 --db "$work/cand.db" >"$work/locate.out" 2>&1
-grep -q "^copy_process  *mapped  *kernel/fork.c  *THE REST  *kernel" "$work/locate.out" && pass || fail "locate copy_process: $(cat "$work/locate.out")"
-grep -q "^sys:read  *mapped  *fs/read_write.c  *FILESYSTEMS (VFS and infrastructure)" "$work/locate.out" && pass || fail "locate sys:read: $(cat "$work/locate.out")"
+grep -q "^copy_process  *mapped  *by name  *kernel/fork.c  *THE REST  *kernel" "$work/locate.out" && pass || fail "locate copy_process: $(cat "$work/locate.out")"
+grep -q "^sys:read  *mapped  *by name  *fs/read_write.c  *FILESYSTEMS (VFS and infrastructure)" "$work/locate.out" && pass || fail "locate sys:read: $(cat "$work/locate.out")"
 grep -q "^memcpy  *ambiguous .*lib/string.c" "$work/locate.out" && pass || fail "locate memcpy: $(cat "$work/locate.out")"
 grep -q "^frobnicate  *unmapped" "$work/locate.out" && pass || fail "locate an unknown name: $(cat "$work/locate.out")"
 # One kernel on both sides: nothing is renamed, every new name is new surface.

@@ -281,23 +281,23 @@ TEST_CASE("renames: a known suffix, or the same place next to a neighbour that k
 
 TEST_CASE("renames: two new names in the old one's place are a choice, not a pair", "[sources][renamed]") {
     Maintainers none;
-    const SourceMap a({{"a", "f.c", 1, "c"}, {"old", "f.c", 2, "c"}, {"z", "f.c", 3, "c"}}, none);
-    const SourceMap b({{"a", "f.c", 1, "c"}, {"new1", "f.c", 2, "c"}, {"new2", "f.c", 3, "c"}, {"z", "f.c", 4, "c"}}, none);
+    const SourceMap a({{"a", "f.c", 1, "c", ""}, {"old", "f.c", 2, "c", ""}, {"z", "f.c", 3, "c", ""}}, none);
+    const SourceMap b({{"a", "f.c", 1, "c", ""}, {"new1", "f.c", 2, "c", ""}, {"new2", "f.c", 3, "c", ""}, {"z", "f.c", 4, "c", ""}}, none);
     auto p = pair_renames({"old"}, {"new1", "new2"}, &a, &b);  // new1 after a, new2 before z
     CHECK(p.renamed.empty());
     CHECK(p.added.size() == 2);
-    const SourceMap c({{"a", "f.c", 1, "c"}, {"new1", "f.c", 2, "c"}, {"z", "f.c", 4, "c"}}, none);
+    const SourceMap c({{"a", "f.c", 1, "c", ""}, {"new1", "f.c", 2, "c", ""}, {"z", "f.c", 4, "c", ""}}, none);
     auto q = pair_renames({"old"}, {"new1"}, &a, &c);
     REQUIRE(q.renamed.size() == 1);
     CHECK(q.renamed[0].rule == "after a");
     // Two gone names that both sit next to one new name: no pair either.
-    const SourceMap d({{"a", "f.c", 1, "c"}, {"old1", "f.c", 2, "c"}, {"z", "f.c", 3, "c"}, {"old2", "f.c", 4, "c"}}, none);
-    const SourceMap e({{"a", "f.c", 1, "c"}, {"new", "f.c", 2, "c"}, {"z", "f.c", 3, "c"}}, none);
+    const SourceMap d({{"a", "f.c", 1, "c", ""}, {"old1", "f.c", 2, "c", ""}, {"z", "f.c", 3, "c", ""}, {"old2", "f.c", 4, "c", ""}}, none);
+    const SourceMap e({{"a", "f.c", 1, "c", ""}, {"new", "f.c", 2, "c", ""}, {"z", "f.c", 3, "c", ""}}, none);
     auto r = pair_renames({"old1", "old2"}, {"new"}, &d, &e);  // old1 after a, old2 after z: new is after a only
     REQUIRE(r.renamed.size() == 1);
     CHECK(r.renamed[0].before == "old1");
-    const SourceMap g({{"a", "f.c", 1, "c"}, {"old1", "f.c", 2, "c"}, {"old2", "f.c", 3, "c"}, {"z", "f.c", 4, "c"}}, none);
-    const SourceMap h({{"a", "f.c", 1, "c"}, {"new", "f.c", 2, "c"}, {"z", "f.c", 3, "c"}}, none);
+    const SourceMap g({{"a", "f.c", 1, "c", ""}, {"old1", "f.c", 2, "c", ""}, {"old2", "f.c", 3, "c", ""}, {"z", "f.c", 4, "c", ""}}, none);
+    const SourceMap h({{"a", "f.c", 1, "c", ""}, {"new", "f.c", 2, "c", ""}, {"z", "f.c", 3, "c", ""}}, none);
     CHECK(pair_renames({"old1", "old2"}, {"new"}, &g, &h).renamed.empty());  // new: after a (old1) and before z (old2)
     CHECK(a.position("old") == std::optional<size_t>(1));
     CHECK(a.neighbours("old") == std::pair<std::string, std::string>{"a", "z"});
