@@ -12,6 +12,7 @@
 #include "long_export.h"
 #include "regression_check.h"
 #include "set_diff.h"
+#include "source_fixture.h"
 #include "source_map.h"
 #include "store_fixture.h"
 #include "subsystem_view.h"
@@ -20,29 +21,11 @@ using namespace hap;
 
 namespace {
 
-const std::string kDir = std::string(HAP_FIXTURES) + "/sources/";
+const std::string& kDir = test::kSourcesDir;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    REQUIRE(in);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-Maintainers maintainers_61() {
-    std::ifstream in(kDir + "MAINTAINERS-6.1-excerpt");
-    REQUIRE(in);
-    return Maintainers::parse(in);
-}
-
-std::vector<SourceRow> rows_of(const std::string& file, std::string* description = nullptr) {
-    std::ifstream in(kDir + file);
-    REQUIRE(in);
-    auto rows = parse_source_csv(in, file, description);
-    REQUIRE(rows.ok());
-    return *rows;
-}
+using test::maintainers_61;
+using test::rows_of;
+using test::slurp;
 
 SourceMap map_61() { return SourceMap(rows_of("src-6.1-excerpt.csv"), maintainers_61()); }
 // 6.12's rows with 6.1's MAINTAINERS: the tests of renames ask files, not sections.
