@@ -20,19 +20,19 @@
 # capture (3).
 set -u
 rc=0
+keep() { cp "$HAP_DB" /hap/out/hap.db.partial.tmp && mv -f /hap/out/hap.db.partial.tmp /hap/out/hap.db.partial; }
+step() { echo "retire-figures: $* ($(date +%T))"; }
 if [ "${1:-}" = vm ]; then
   shift
   for mode in function_retire function; do
     extra=(--reps 5); [ "$mode" = function ] && extra=(--reps 3 --no-untraced)
-    echo "retire-figures: vm/q35 redis, $mode ($(date +%T))"
+    step "vm/q35 redis, $mode"
     "$HAPCTL" compare --runtimes vm/q35 --workloads redis --mode "$mode" --duration 30 "${extra[@]}" "$@" || rc=1
-    cp "$HAP_DB" /hap/out/hap.db.partial.tmp && mv -f /hap/out/hap.db.partial.tmp /hap/out/hap.db.partial
+    keep
   done
   "$HAPCTL" runs
   exit "$rc"
 fi
-keep() { cp "$HAP_DB" /hap/out/hap.db.partial.tmp && mv -f /hap/out/hap.db.partial.tmp /hap/out/hap.db.partial; }
-step() { echo "retire-figures: $* ($(date +%T))"; }
 cells() {  # MODE EXTRA...: one compare per cell of native and runc x redis and nginx
   local mode=$1; shift
   for w in redis nginx; do
