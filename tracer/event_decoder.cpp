@@ -190,6 +190,11 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
     uint64_t watch_tid = FunctionTally::kNobody;
     uint64_t tallied = 0, interrupts = 0;
     [[maybe_unused]] FunctionTally* const first_tally = tally;
+    auto load_watch = [&] {
+        watch_lo = tally->watch_lo();
+        watch_span = tally->watch_span();
+        watch_tid = tally->watch_tid();
+    };
     auto rewatch = [&] {
         if constexpr (Tally) {
             tally = sink.function_tally(cpu);
@@ -198,9 +203,7 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
                 fn_key = kNoKey;
                 return;
             }
-            watch_lo = tally->watch_lo();
-            watch_span = tally->watch_span();
-            watch_tid = tally->watch_tid();
+            load_watch();
         }
     };
     if constexpr (Tally) {
@@ -212,9 +215,7 @@ bool EventDecoder::decode_native(const RingPage& ring, int cpu, EventSink& sink,
             exit_key = tallied_.exit_key;
             exit_bytes = key_bytes(exit_key);
         }
-        watch_lo = tally->watch_lo();
-        watch_span = tally->watch_span();
-        watch_tid = tally->watch_tid();
+        load_watch();
     }
     auto flush = [&] {
         if (!in_run) return;
