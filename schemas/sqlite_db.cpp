@@ -60,6 +60,27 @@ Expected<Database> Database::open(const std::string& path) {
     return Database(db, path);
 }
 
+Expected<Database> Database::memory_copy_of(Database& src) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc == SQLITE_OK) {
+        sqlite3_backup* b = sqlite3_backup_init(db, "main", src.db_, "main");
+        if (!b) {
+            rc = sqlite3_errcode(db);
+        } else {
+            sqlite3_backup_step(b, -1);
+            rc = sqlite3_backup_finish(b);
+        }
+    }
+    if (rc != SQLITE_OK) {
+        std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close(db);
+        return Error{"cannot copy database " + src.path_ + " into memory: " + msg};
+    }
+    sqlite3_extended_result_codes(db, 1);
+    return Database(db, src.path_);
+}
+
 Database::~Database() {
     if (db_) sqlite3_close(db_);
 }

@@ -46,6 +46,10 @@ struct DbError {
 class Database {
 public:
     static Expected<Database> open(const std::string& path);
+    // A private in-memory copy of `src` (sqlite3_backup), which keeps src's
+    // path for messages: what a reader migrates without touching the file.
+    // Errors: out of memory, or src unreadable (locked past the busy timeout).
+    static Expected<Database> memory_copy_of(Database& src);
     Database(Database&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) { o.db_ = nullptr; }
     ~Database();
     Statement prepare(const std::string& sql);

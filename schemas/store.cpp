@@ -77,14 +77,35 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string& path) {
     return store;
 }
 
+Expected<std::unique_ptr<Store>> Store::open_for_reading(const std::string& path) {
+    auto db = sql::Database::open(path);
+    if (!db) return db.error();
+    int64_t have = 0;
+    if (auto st = guarded_void(path, [&] { have = schema_version(*db); }); !st) return st.error();
+    // Version 0 (empty or foreign) and newer versions get open()'s answers.
+    if (have == 0 || have >= static_cast<int64_t>(std::size(kMigrations))) return open(path);
+    auto copy = sql::Database::memory_copy_of(*db);
+    if (!copy) return copy.error();
+    std::unique_ptr<Store> store(new Store(std::move(*copy)));
+    auto st = guarded_void(path, [&] {
+        store->db_.exec("PRAGMA foreign_keys = ON");
+        store->migrate();
+        store->abort_orphans();
+    });
+    if (!st) return st.error();
+    return store;
+}
+
+int64_t Store::schema_version(sql::Database& db) {
+    auto q = db.prepare("PRAGMA user_version");
+    q.step();
+    return q.int_at(0);
+}
+
 void Store::migrate() {
     // The statement is finalised before any migration runs: an open one
     // keeps DROP TABLE (version 6) from running ("database table is locked").
-    const int64_t have = [&] {
-        auto q = db_.prepare("PRAGMA user_version");
-        q.step();
-        return q.int_at(0);
-    }();
+    const int64_t have = schema_version(db_);
     const int64_t known = static_cast<int64_t>(std::size(kMigrations));
     if (have > known)
         throw sql::DbError{"schema version " + std::to_string(have) + " is newer than this hap knows (" +

@@ -207,12 +207,12 @@ TEST_CASE("the long export places each hit by its raw name", "[sources][exact][e
     CHECK(text.find(",function,init_once@vmlinux:2,init_once,1,fs/proc/inode.c,") != std::string::npos);
 }
 
-TEST_CASE("a version 5 store's map keeps its rows, by name, through the migration and a merge", "[sources][exact][store]") {
-    // A store as hap wrote it before exact rows: the first five migrations,
-    // as they are in schemas/migrations/, and one map of one row.
-    TempDb v5, dst_db;
+namespace {
+// A store as hap wrote it before exact rows: the first five migrations, as
+// they are in schemas/migrations/, and one map of one row.
+void write_version5_store(const std::string& path) {
     sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(v5.path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
     for (const char* m : {"0001_initial.sql", "0002_complexity.sql", "0003_untraced_throughput.sql", "0004_workload_file.sql",
                           "0005_source_map.sql"})
         REQUIRE(sqlite3_exec(raw, slurp(std::string(HAP_FIXTURES) + "/../../schemas/migrations/" + m).c_str(), nullptr, nullptr, nullptr) ==
@@ -223,6 +223,32 @@ TEST_CASE("a version 5 store's map keeps its rows, by name, through the migratio
         "INSERT INTO source_functions VALUES ('6.1.0-57-amd64', 'copy_process', 'kernel/fork.c', 2105, 'c');";
     REQUIRE(sqlite3_exec(raw, rows.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(raw);
+}
+}  // namespace
+
+TEST_CASE("a reader opens a version 5 store migrated in memory and leaves its file as it was", "[sources][store]") {
+    TempDb v5;
+    write_version5_store(v5.path);
+    const std::string before = slurp(v5.path);
+    {
+        auto s = Store::open_for_reading(v5.path);
+        REQUIRE(s.ok());
+        auto map = (*s)->source_map("6.1.0-57-amd64");
+        REQUIRE(map.ok());
+        REQUIRE(*map);
+        REQUIRE((*map)->rows.size() == 1);
+        CHECK((*map)->rows[0].file == "kernel/fork.c");
+        CHECK((*s)->runs()->empty());
+    }
+    CHECK(slurp(v5.path) == before);
+    // A writer still migrates the file itself.
+    REQUIRE(Store::open(v5.path).ok());
+    CHECK(slurp(v5.path) != before);
+}
+
+TEST_CASE("a version 5 store's map keeps its rows, by name, through the migration and a merge", "[sources][exact][store]") {
+    TempDb v5, dst_db;
+    write_version5_store(v5.path);
     // Merged from, read-only and unmigrated: its rows arrive by name.
     auto dst = std::move(Store::open(dst_db.path).value());
     REQUIRE(dst->merge_from(v5.path)->source_maps == 1);
