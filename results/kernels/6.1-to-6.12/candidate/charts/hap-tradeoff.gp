@@ -1,7 +1,7 @@
 set terminal pngcairo size 1100,600 font "sans,11" noenhanced
 set output "hap-tradeoff.png"
-set title "Security against performance: hap_fn vs throughput (error bars 95% CI)\nLinux 6.12.95+deb12-amd64, mode function_graph,syscalls"
-set xlabel "throughput (requests/s), higher is faster"
+set title "Security against performance: hap_fn vs untraced throughput (error bars 95% CI)\nLinux 6.12.95+deb12-amd64, mode function_graph,syscalls"
+set xlabel "untraced throughput (requests/s), higher is faster"
 set ylabel "hap_fn, lower is a smaller attack profile"
 set grid
 set xrange [0:*]
