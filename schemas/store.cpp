@@ -65,16 +65,7 @@ std::string utc_now_iso8601() {
 Expected<std::unique_ptr<Store>> Store::open(const std::string& path) {
     auto db = sql::Database::open(path);
     if (!db) return db.error();
-    std::unique_ptr<Store> store(new Store(std::move(*db)));
-    auto st = guarded_void(path, [&] {
-        store->db_.exec("PRAGMA foreign_keys = ON");
-        // WAL lets readers (report, export) run while a measurement writes.
-        store->db_.prepare("PRAGMA journal_mode = WAL").step();
-        store->migrate();
-        store->abort_orphans();
-    });
-    if (!st) return st.error();
-    return store;
+    return opened(std::move(*db), path, true);
 }
 
 Expected<std::unique_ptr<Store>> Store::open_for_reading(const std::string& path) {
@@ -83,12 +74,19 @@ Expected<std::unique_ptr<Store>> Store::open_for_reading(const std::string& path
     int64_t have = 0;
     if (auto st = guarded_void(path, [&] { have = schema_version(*db); }); !st) return st.error();
     // Version 0 (empty or foreign) and newer versions get open()'s answers.
-    if (have == 0 || have >= static_cast<int64_t>(std::size(kMigrations))) return open(path);
+    if (have == 0 || have >= static_cast<int64_t>(std::size(kMigrations))) return opened(std::move(*db), path, true);
     auto copy = sql::Database::memory_copy_of(*db);
     if (!copy) return copy.error();
-    std::unique_ptr<Store> store(new Store(std::move(*copy)));
+    return opened(std::move(*copy), path, false);
+}
+
+Expected<std::unique_ptr<Store>> Store::opened(sql::Database db, const std::string& path, bool in_file) {
+    std::unique_ptr<Store> store(new Store(std::move(db)));
     auto st = guarded_void(path, [&] {
         store->db_.exec("PRAGMA foreign_keys = ON");
+        // WAL lets readers (report, export) run while a measurement writes;
+        // an in-memory copy has no other reader.
+        if (in_file) store->db_.prepare("PRAGMA journal_mode = WAL").step();
         store->migrate();
         store->abort_orphans();
     });

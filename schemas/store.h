@@ -156,6 +156,10 @@ public:
 
 private:
     explicit Store(sql::Database db) : db_(std::move(db)) {}
+    // open()'s and open_for_reading()'s common end: foreign keys, WAL when
+    // `db` is the file at `path` (not an in-memory copy of it), the
+    // migrations, and runs whose writer died marked aborted.
+    static Expected<std::unique_ptr<Store>> opened(sql::Database db, const std::string& path, bool in_file);
     static int64_t schema_version(sql::Database& db);
     void migrate();
     void abort_orphans();
