@@ -1,14 +1,8 @@
 # Shared by the CLI tests: hapctl as a user runs it. Exit 77 = skipped.
 set -u
 HAPCTL=${HAPCTL:?set HAPCTL to the hapctl binary}
-work=$(mktemp -d /tmp/hap-cli-test.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { checks=$((checks + 1)); }
+# shellcheck source=../lib/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 
 # expect_fail CODE PATTERN -- CMD...: exit code CODE, stderr matching PATTERN,
@@ -26,8 +20,3 @@ expect_fail() {
 
 # sql DB QUERY: read the store with the sqlite3 shell.
 sql() { sqlite3 "$1" "$2"; }
-
-finish() {
-  echo "$checks passed, $failures failed"
-  [ "$failures" = 0 ]
-}

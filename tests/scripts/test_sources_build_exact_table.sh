@@ -11,13 +11,12 @@
 # compiled as drivers/net/../vhost/vhost.c, as kvm.ko compiles virt/kvm/
 # (arch/x86/kvm/../../../virt/kvm/kvm_main.c).
 # Exit 77 (skipped) without gcc and binutils. No root, no kernel: unit tier.
-set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+. "$root/tests/lib/checks.sh"
 for t in gcc ld nm addr2line readelf; do
-  command -v $t >/dev/null || { echo "SKIP: $t not installed (apt-get install build-essential)"; exit 77; }
+  command -v $t >/dev/null || skip "$t not installed (apt-get install build-essential)"
 done
-work=$(mktemp -d /tmp/hap-build-exact.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 src=$work/src/linux-6.1.192
 mkdir -p "$src/kernel" "$src/fs" "$src/drivers/vhost" "$src/drivers/net" "$work/debug/boot" "$work/debug/modules"
 cat >"$src/kernel/fork.c" <<'EOF'
@@ -65,20 +64,18 @@ static int __attribute__((noinline, used)) handle_kick(int x)
 	return x + 3;
 }
 EOF
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 (cd "$work" &&
   gcc -g -O1 -fno-inline -ffreestanding -nostdlib -static -Wl,-e,copy_process -o debug/boot/vmlinux-6.1.0-57-amd64 \
     "$src/kernel/fork.c" "$src/fs/read_write.c" &&
   gcc -g -O1 -fno-inline -c -o net.o "$src/drivers/vhost/net.c" &&
   gcc -g -O1 -fno-inline -c -o vhost.o "$src/drivers/net/../vhost/vhost.c" &&
-  ld -r -o debug/modules/vhost-net.ko net.o vhost.o) 2>"$work/cc.err" || { echo "SKIP: cannot build the miniature kernel: $(cat "$work/cc.err")"; exit 77; }
+  ld -r -o debug/modules/vhost-net.ko net.o vhost.o) 2>"$work/cc.err" || skip "cannot build the miniature kernel: $(cat "$work/cc.err")"
 
-"$root/scripts/sources/build-exact-table" --debug "$work/debug" --out "$work/exact.csv" --label "test build" --jobs 1 2>"$work/err" ||
+"$root/scripts/sources/build-exact-table" --debug "$work/debug" --out "$work/exact.csv" --label "test build" --jobs 1 2>"$work/err" && pass ||
   fail "build-exact-table exited $?: $(cat "$work/err")"
-head -1 "$work/exact.csv" | grep -q "^# function -> source file, exact, of test build: vmlinux (build id .*) and modules vhost_net; " ||
+head -1 "$work/exact.csv" | grep -q "^# function -> source file, exact, of test build: vmlinux (build id .*) and modules vhost_net; " && pass ||
   fail "first line: $(head -1 "$work/exact.csv")"
-sed -n 2p "$work/exact.csv" | grep -qx "function,file,line,how,symbol" || fail "header: $(sed -n 2p "$work/exact.csv")"
+sed -n 2p "$work/exact.csv" | grep -qx "function,file,line,how,symbol" && pass || fail "header: $(sed -n 2p "$work/exact.csv")"
 # The rows, with the lines of each function's first address (its opening
 # line), sorted by function, file, symbol.
 cat >"$work/expected.csv" <<'EOF'
@@ -95,13 +92,12 @@ EOF
 tail -n +3 "$work/exact.csv" >"$work/rows.csv"
 cut -d, -f1,2,4,5 "$work/rows.csv" >"$work/got.keys"
 cut -d, -f1,2,4,5 "$work/expected.csv" >"$work/want.keys"
-diff "$work/got.keys" "$work/want.keys" >"$work/diff" || fail "rows differ: $(cat "$work/diff")"
+diff "$work/got.keys" "$work/want.keys" >"$work/diff" && pass || fail "rows differ: $(cat "$work/diff")"
 paste -d, "$work/rows.csv" "$work/expected.csv" 2>/dev/null |
-  awk -F, '{ d = $3 - $8; if (d < -1 || d > 1) { print "line of " $5 ": " $3 ", expected about " $8; bad = 1 } } END { exit bad }' ||
+  awk -F, '{ d = $3 - $8; if (d < -1 || d > 1) { print "line of " $5 ": " $3 ", expected about " $8; bad = 1 } } END { exit bad }' && pass ||
   fail "lines"
-grep -q "vhost_net_init" "$work/exact.csv" && fail "the module's __init function was kept (kallsyms drops it once loaded)"
-"$root/scripts/sources/build-exact-table" --debug "$work/nothing" --out "$work/x.csv" 2>/dev/null && fail "a missing directory was accepted"
+grep -q "vhost_net_init" "$work/exact.csv" && fail "the module's __init function was kept (kallsyms drops it once loaded)" || pass
+"$root/scripts/sources/build-exact-table" --debug "$work/nothing" --out "$work/x.csv" 2>/dev/null && fail "a missing directory was accepted" || pass
 mkdir "$work/empty"
-"$root/scripts/sources/build-exact-table" --debug "$work/empty" --out "$work/x.csv" 2>/dev/null && fail "a directory without vmlinux was accepted"
-if [ "$failures" = 0 ]; then echo "6 passed, 0 failed"; else echo "$((6 - failures)) passed, $failures failed"; fi
-[ "$failures" = 0 ]
+"$root/scripts/sources/build-exact-table" --debug "$work/empty" --out "$work/x.csv" 2>/dev/null && fail "a directory without vmlinux was accepted" || pass
+finish
